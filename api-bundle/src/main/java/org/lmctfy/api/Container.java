@@ -1,0 +1,60 @@
+package org.lmctfy.api;
+
+import java.util.List;
+import org.lmctfy.api.proto.ContainerSpec;
+import org.lmctfy.api.proto.ContainerStats;
+import org.lmctfy.api.proto.EventSpec;
+import org.lmctfy.api.proto.RunSpec;
+import org.osgi.annotation.versioning.ProviderType;
+
+/**
+ * A handle to one container (lmctfy's Container). Handles are cheap and stateless: every call re-reads
+ * the kernel. Administrative operations on one container are serialized, across processes too.
+ */
+@ProviderType
+public interface Container {
+  /** The absolute name, e.g. {@code /sys/sub}. */
+  String name();
+
+  /** Applies a spec; the set of isolated resources cannot change. On failure the previous spec is restored. */
+  void update(ContainerSpec spec, UpdatePolicy policy) throws ContainerException;
+
+  /** Moves threads (cgroup v1) or whole processes (cgroup v2) into this container. */
+  void enter(List<Long> tids) throws ContainerException;
+
+  /**
+   * Runs {@code command} (absolute path first) inside the container and returns its pid; the caller reaps
+   * it.
+   */
+  long run(List<String> command, RunSpec spec) throws ContainerException;
+
+  /** Moves the calling process into the container and replaces it with {@code command}. */
+  void exec(List<String> command) throws ContainerException;
+
+  /** The resource settings as the kernel holds them, for the resources this container isolates. */
+  ContainerSpec spec() throws ContainerException;
+
+  /** Subcontainers, sorted by name (a parent always precedes its descendants). */
+  List<Container> listSubcontainers(ListPolicy policy) throws ContainerException;
+
+  List<Long> listThreads(ListPolicy policy) throws ContainerException;
+
+  List<Long> listProcesses(ListPolicy policy) throws ContainerException;
+
+  /** Freezes the container and its subtree. */
+  void pause() throws ContainerException;
+
+  void resume() throws ContainerException;
+
+  ContainerStats stats(StatsType type) throws ContainerException;
+
+  NotificationHandle registerNotification(EventSpec spec, EventListener listener) throws ContainerException;
+
+  void unregisterNotification(NotificationHandle handle) throws ContainerException;
+
+  /** Kills every process of this container (not of its subcontainers) and waits until none is left. */
+  void killAll() throws ContainerException;
+
+  /** The pid of the container's init: a virtual host's own, else the system's (1). */
+  long initPid() throws ContainerException;
+}

@@ -1,0 +1,7 @@
+package org.lmctfy.api;
+
+/** How much {@link Container#stats} gathers (lmctfy's StatsType). */
+public enum StatsType {
+  SUMMARY,
+  FULL
+}

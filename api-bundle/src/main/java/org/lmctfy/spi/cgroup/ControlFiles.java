@@ -1,0 +1,186 @@
+package org.lmctfy.spi.cgroup;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.OpenOption;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import org.lmctfy.api.ContainerException;
+import org.lmctfy.api.StatusCode;
+
+/**
+ * Typed access to cgroupfs control files and directories. Every write is one {@code write(2)} of the
+ * whole value on a file opened without O_CREAT or O_TRUNC (cgroupfs takes a value per write; a missing file
+ * means the kernel lacks the feature, which must surface, never be created) and without following a
+ * symbolic link. Errors carry the file and the value.
+ */
+public final class ControlFiles {
+  private static final Set<OpenOption> WRITE = Set.of(StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+  private static final Set<OpenOption> READ = Set.of(StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
+  /** How long rmdir retries EBUSY while exiting tasks leave the cgroup (DESIGN §6). */
+  private static final long RMDIR_BUSY_TIMEOUT_MS = 5_000;
+
+  private ControlFiles() {}
+
+  public static void write(Path dir, String file, String value) throws ContainerException {
+    Path p = dir.resolve(file);
+    byte[] bytes = value.getBytes(StandardCharsets.US_ASCII);
+    try (FileChannel ch = FileChannel.open(p, WRITE)) {
+      ByteBuffer buf = ByteBuffer.wrap(bytes);
+      int n = ch.write(buf);
+      if (n != bytes.length) {
+        throw new ContainerException(StatusCode.INTERNAL,
+            "short write of \"" + value + "\" to " + p + ": " + n + " of " + bytes.length + " bytes");
+      }
+    } catch (IOException e) {
+      throw KernelErrors.map(e, "write \"" + value.strip() + "\" to " + p);
+    }
+  }
+
+  public static void write(Path dir, String file, long value) throws ContainerException {
+    write(dir, file, Long.toString(value));
+  }
+
+  public static String read(Path dir, String file) throws ContainerException {
+    Path p = dir.resolve(file);
+    try (FileChannel ch = FileChannel.open(p, READ)) {
+      // cgroupfs files report size 0: read until EOF.
+      ByteBuffer buf = ByteBuffer.allocate(4096);
+      java.io.ByteArrayOutputStream out = null;
+      while (ch.read(buf) >= 0) {
+        if (!buf.hasRemaining()) {
+          if (out == null) {
+            out = new java.io.ByteArrayOutputStream();
+          }
+          out.write(buf.array(), 0, buf.position());
+          buf.clear();
+        }
+      }
+      if (out == null) {
+        return new String(buf.array(), 0, buf.position(), StandardCharsets.UTF_8);
+      }
+      out.write(buf.array(), 0, buf.position());
+      return out.toString(StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw KernelErrors.map(e, "read " + p);
+    }
+  }
+
+  /** The first line, trimmed. */
+  public static String readLine(Path dir, String file) throws ContainerException {
+    String s = read(dir, file);
+    int nl = s.indexOf('\n');
+    return (nl >= 0 ? s.substring(0, nl) : s).trim();
+  }
+
+  public static long readLong(Path dir, String file) throws ContainerException {
+    String s = readLine(dir, file);
+    try {
+      return Long.parseLong(s);
+    } catch (NumberFormatException e) {
+      throw new ContainerException(StatusCode.FAILED_PRECONDITION,
+          "unparseable number \"" + s + "\" in " + dir.resolve(file));
+    }
+  }
+
+  /** The numbers of a one-number-per-line file such as {@code cgroup.procs}. */
+  public static List<Long> readLongs(Path dir, String file) throws ContainerException {
+    String s = read(dir, file);
+    List<Long> out = new ArrayList<>();
+    int start = 0;
+    for (int i = 0; i <= s.length(); i++) {
+      if (i == s.length() || s.charAt(i) == '\n') {
+        if (i > start) {
+          try {
+            out.add(Long.parseLong(s.substring(start, i).trim()));
+          } catch (NumberFormatException e) {
+            throw new ContainerException(StatusCode.FAILED_PRECONDITION,
+                "unparseable line \"" + s.substring(start, i) + "\" in " + dir.resolve(file));
+          }
+        }
+        start = i + 1;
+      }
+    }
+    return out;
+  }
+
+  public static boolean exists(Path dir, String file) {
+    return Files.exists(dir.resolve(file), LinkOption.NOFOLLOW_LINKS);
+  }
+
+  public static boolean isDirectory(Path dir) {
+    return Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS);
+  }
+
+  /** mkdir(2) of one cgroup; EEXIST → ALREADY_EXISTS, missing parent → NOT_FOUND. */
+  public static void mkdir(Path dir) throws ContainerException {
+    try {
+      Files.createDirectory(dir);
+    } catch (IOException e) {
+      throw KernelErrors.map(e, "mkdir " + dir);
+    }
+  }
+
+  /**
+   * rmdir(2) of one cgroup, retrying EBUSY (tasks still exiting) for a bounded time. A missing directory
+   * is not an error.
+   */
+  public static void rmdir(Path dir) throws ContainerException {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(RMDIR_BUSY_TIMEOUT_MS);
+    long pauseNanos = TimeUnit.MICROSECONDS.toNanos(200);
+    while (true) {
+      try {
+        Files.delete(dir);
+        return;
+      } catch (NoSuchFileException e) {
+        return;
+      } catch (IOException e) {
+        StatusCode code = KernelErrors.code(e);
+        if (code != StatusCode.FAILED_PRECONDITION || System.nanoTime() > deadline) {
+          throw KernelErrors.map(e, "rmdir " + dir);
+        }
+        LockSupport.parkNanos(pauseNanos);
+        pauseNanos = Math.min(pauseNanos * 2, TimeUnit.MILLISECONDS.toNanos(20));
+      }
+    }
+  }
+
+  /** Immediate subdirectories (child cgroups), sorted by name; empty when {@code dir} is missing. */
+  public static List<Path> subdirectories(Path dir) throws ContainerException {
+    List<Path> out = new ArrayList<>();
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+      for (Path p : ds) {
+        BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        if (a.isDirectory()) {
+          out.add(p);
+        }
+      }
+    } catch (NoSuchFileException e) {
+      return out;
+    } catch (IOException e) {
+      throw KernelErrors.map(e, "list " + dir);
+    }
+    out.sort(null);
+    return out;
+  }
+
+  /** Removes a cgroup subtree deepest first (cgroupfs directories hold only kernel files). */
+  public static void rmdirRecursive(Path dir) throws ContainerException {
+    for (Path child : subdirectories(dir)) {
+      rmdirRecursive(child);
+    }
+    rmdir(dir);
+  }
+}

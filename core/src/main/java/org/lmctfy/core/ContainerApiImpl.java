@@ -1,0 +1,461 @@
+package org.lmctfy.core;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.lmctfy.api.Container;
+import org.lmctfy.api.ContainerApi;
+import org.lmctfy.api.ContainerException;
+import org.lmctfy.api.ContainerName;
+import org.lmctfy.api.ListPolicy;
+import org.lmctfy.api.StatusCode;
+import org.lmctfy.api.proto.CgroupHierarchy;
+import org.lmctfy.api.proto.CgroupMount;
+import org.lmctfy.api.proto.ContainerRecord;
+import org.lmctfy.api.proto.ContainerSpec;
+import org.lmctfy.api.proto.InitSpec;
+import org.lmctfy.api.proto.ResourceRecord;
+import org.lmctfy.spi.ResourceHandler;
+import org.lmctfy.spi.ResourceHandlerFactory;
+import org.lmctfy.spi.SpecOperation;
+import org.lmctfy.spi.cgroup.CgroupLayout;
+import org.lmctfy.spi.cgroup.CgroupTree;
+import org.lmctfy.spi.cgroup.ControlFiles;
+import org.lmctfy.spi.cgroup.Hierarchy;
+import org.lmctfy.spi.cgroup.KernelErrors;
+
+/**
+ * The ContainerApi on the real kernel (DESIGN §3–§4). Plain Java: the DS component
+ * {@link ContainerApiComponent} wraps it, tests and the CLI may build it directly.
+ *
+ * <p>A container exists when its directory exists in the tracking hierarchy and it has a record: cgroups
+ * under the root that lmctfy did not create (e.g. systemd's slices) are never listed, entered or destroyed.
+ */
+public final class ContainerApiImpl implements ContainerApi, AutoCloseable {
+  private final FactoryRegistry factories;
+  private final Path stateDir;
+  private final String cgroupRoot;
+  private final ContainerLocks locks;
+  private volatile CgroupTree tree;
+  private volatile StateStore state;
+
+  public ContainerApiImpl(CgroupLayout layout, String cgroupRoot, Path stateDir, FactoryRegistry factories)
+      throws ContainerException {
+    this.factories = factories;
+    this.stateDir = stateDir;
+    this.cgroupRoot = cgroupRoot;
+    this.tree = new CgroupTree(layout, cgroupRoot);
+    this.state = new StateStore(stateDir, tree.root());
+    this.locks = new ContainerLocks(stateDir.resolve("locks"));
+  }
+
+  @Override
+  public void close() {
+    locks.close();
+  }
+
+  CgroupTree tree() {
+    return tree;
+  }
+
+  FactoryRegistry factories() {
+    return factories;
+  }
+
+  StateStore state() {
+    return state;
+  }
+
+  ContainerLocks locks() {
+    return locks;
+  }
+
+  Tracking tracking() throws ContainerException {
+    Optional<Hierarchy> h = tree.layout().tracking();
+    if (h.isEmpty()) {
+      throw ContainerException.failedPrecondition("No hierarchy to track containers: mount cgroup2, or run"
+          + " 'lmctfy init' to mount the v1 hierarchy name=" + CgroupLayout.TRACKING_NAME);
+    }
+    return new Tracking(tree, h.get());
+  }
+
+  Context context(ContainerName name) {
+    return new Context(name, tree);
+  }
+
+  // ------------------------------------------------------------------ machine
+
+  @Override
+  public void initMachine(InitSpec spec) throws ContainerException {
+    boolean mounted = false;
+    for (CgroupMount m : spec.getCgroupMountList()) {
+      mounted |= mount(m);
+    }
+    if (tree.layout().tracking().isEmpty()) {
+      Path at = Path.of("/sys/fs/cgroup", CgroupLayout.TRACKING_NAME);
+      runMount(at, "none,name=" + CgroupLayout.TRACKING_NAME);
+      mounted = true;
+    }
+    if (mounted) {
+      tree = new CgroupTree(CgroupLayout.detect(), cgroupRoot);
+    }
+    // The container root in every hierarchy (idempotent).
+    for (Hierarchy h : tree.layout().hierarchies()) {
+      Path root = tree.rootDir(h);
+      try {
+        Files.createDirectories(root);
+      } catch (IOException e) {
+        throw KernelErrors.map(e, "create the container root " + root);
+      }
+    }
+    for (ResourceHandlerFactory f : factories.all()) {
+      try {
+        f.initMachine(tree, spec);
+      } catch (ContainerException e) {
+        throw e.withContext("initMachine of resource " + f.resource());
+      }
+    }
+  }
+
+  /** Mounts one requested hierarchy (lmctfy's CgroupFactory::Mount rules); false when already there. */
+  private boolean mount(CgroupMount m) throws ContainerException {
+    if (!m.hasMountPath() || m.getHierarchyCount() == 0) {
+      throw ContainerException.invalidArgument("cgroup_mount needs mount_path and at least one hierarchy: " + m);
+    }
+    Path at = Path.of(m.getMountPath());
+    List<String> wanted = new ArrayList<>();
+    for (CgroupHierarchy h : m.getHierarchyList()) {
+      wanted.add(kernelName(h));
+    }
+    CgroupLayout layout = tree.layout();
+    boolean allHere = true;
+    for (String c : wanted) {
+      Optional<Hierarchy> cur = layout.hierarchies().stream()
+          .filter(h -> !h.unified() && h.hasController(c)).findFirst();
+      if (cur.isPresent() && !cur.get().mountPoint().equals(at)) {
+        throw ContainerException.invalidArgument("Hierarchy " + c + " is already mounted at "
+            + cur.get().mountPoint() + ", not at " + at);
+      }
+      allHere &= cur.isPresent();
+    }
+    if (allHere) {
+      return false;
+    }
+    for (Hierarchy h : layout.hierarchies()) {
+      if (h.mountPoint().equals(at)) {
+        throw ContainerException.invalidArgument(at + " already holds the hierarchy " + h);
+      }
+    }
+    runMount(at, String.join(",", wanted));
+    return true;
+  }
+
+  private static String kernelName(CgroupHierarchy h) throws ContainerException {
+    switch (h) {
+      case CGROUP_CPU: return "cpu";
+      case CGROUP_CPUACCT: return "cpuacct";
+      case CGROUP_CPUSET: return "cpuset";
+      case CGROUP_FREEZER: return "freezer";
+      case CGROUP_MEMORY: return "memory";
+      case CGROUP_NET: return "net_cls";
+      case CGROUP_PERF_EVENT: return "perf_event";
+      case CGROUP_DEVICE: return "devices";
+      case CGROUP_BLOCKIO: return "blkio";
+      default:
+        throw ContainerException.invalidArgument("Hierarchy " + h + " does not exist on a stock kernel");
+    }
+  }
+
+  private static void runMount(Path at, String options) throws ContainerException {
+    try {
+      Files.createDirectories(at);
+      Process p = new ProcessBuilder("mount", "-t", "cgroup", "-o", options, "cgroup", at.toString())
+          .redirectErrorStream(true).start();
+      String out = new String(p.getInputStream().readAllBytes()).trim();
+      if (!p.waitFor(30, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+        throw ContainerException.unavailable("mount of " + at + " did not finish in 30 s");
+      }
+      if (p.exitValue() != 0) {
+        throw ContainerException.failedPrecondition("mount -t cgroup -o " + options + " cgroup " + at
+            + " failed (" + p.exitValue() + "): " + out);
+      }
+    } catch (IOException e) {
+      throw KernelErrors.map(e, "mount cgroup " + options + " at " + at);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ContainerException(StatusCode.CANCELLED, "interrupted while mounting " + at);
+    }
+  }
+
+  // ------------------------------------------------------------------ names
+
+  /** Resolves a name against the calling thread's container. */
+  ContainerName resolve(String name) throws ContainerException {
+    if (name != null && name.startsWith("/")) {
+      return ContainerName.of(name);
+    }
+    return ContainerName.resolve(name, ContainerName.of(detect(0)));
+  }
+
+  boolean exists(ContainerName name) throws ContainerException {
+    Tracking t = tracking();
+    if (name.isRoot()) {
+      if (!t.exists(name)) {
+        throw ContainerException.failedPrecondition("The container root " + t.dir(name)
+            + " does not exist: run 'lmctfy init' (ContainerApi.initMachine) first");
+      }
+      return true;
+    }
+    return state.exists(name) && t.exists(name);
+  }
+
+  void requireExists(ContainerName name) throws ContainerException {
+    if (!exists(name)) {
+      throw ContainerException.notFound("Container " + name + " does not exist");
+    }
+  }
+
+  // ------------------------------------------------------------------ API
+
+  @Override
+  public Container get(String name) throws ContainerException {
+    ContainerName n = resolve(name);
+    requireExists(n);
+    return new ContainerImpl(this, n);
+  }
+
+  @Override
+  public Container create(String name, ContainerSpec spec) throws ContainerException {
+    ContainerName n = resolve(name);
+    if (n.isRoot()) {
+      throw new ContainerException(StatusCode.ALREADY_EXISTS, "The root container / always exists");
+    }
+    // 1. Validate everything before anything is written.
+    Set<String> resources = SpecResources.mentioned(spec, factories.all());
+    List<ResourceHandlerFactory> chosen = new ArrayList<>();
+    for (String r : resources) {
+      chosen.add(factories.get(r).orElseThrow(() -> ContainerException.unavailable("Resource " + r
+          + " is mentioned by the spec but no controller for it is active (bundle missing or stopped)")));
+    }
+    Context ctx = context(n);
+    for (ResourceHandlerFactory f : chosen) {
+      try {
+        f.validate(ctx, spec, SpecOperation.CREATE);
+      } catch (ContainerException e) {
+        throw e.withContext("Container " + n + ", resource " + f.resource());
+      }
+    }
+    if (spec.hasChildrenLimit() && spec.getChildrenLimit() < 0) {
+      throw ContainerException.invalidArgument("children_limit must be >= 0, got " + spec.getChildrenLimit());
+    }
+    Tracking tracking = tracking();
+    try (ContainerLocks.Held lock = locks.lock(n)) {
+      if (!exists(n.parent())) {
+        throw ContainerException.notFound("Cannot create " + n + ": its parent " + n.parent() + " does not exist");
+      }
+      if (tracking.exists(n)) {
+        throw new ContainerException(StatusCode.ALREADY_EXISTS, "Container " + n + " already exists");
+      }
+      // 2. The tracking cgroup, then each handler; any failure undoes everything in reverse order.
+      tracking.mkdir(n);
+      List<ResourceHandler> created = new ArrayList<>();
+      try {
+        for (ResourceHandlerFactory f : chosen) {
+          try {
+            created.add(f.create(ctx, spec));
+          } catch (ContainerException e) {
+            throw e.withContext("Container " + n + ", resource " + f.resource());
+          }
+        }
+        applyMembershipSettings(tracking, n, spec, created);
+        ContainerRecord.Builder record = ContainerRecord.newBuilder()
+            .setName(n.toString()).setSpec(spec).setCreatedEpochMs(System.currentTimeMillis());
+        for (ResourceHandler h : created) {
+          ResourceRecord.Builder rr = ResourceRecord.newBuilder().setResource(h.resource());
+          h.cgroupDirs().forEach(d -> rr.addCgroupDir(d.toString()));
+          record.addResource(rr);
+        }
+        if (spec.hasOwner()) {
+          record.setOwnerUid(spec.getOwner());
+        }
+        if (spec.hasOwnerGroup()) {
+          record.setOwnerGid(spec.getOwnerGroup());
+        }
+        state.write(n, record.build());
+      } catch (ContainerException | RuntimeException e) {
+        rollback(n, tracking, created, e);
+        throw e;
+      }
+    }
+    return new ContainerImpl(this, n);
+  }
+
+  private void rollback(ContainerName n, Tracking tracking, List<ResourceHandler> created, Throwable cause) {
+    List<ResourceHandler> reverse = new ArrayList<>(created);
+    Collections.reverse(reverse);
+    for (ResourceHandler h : reverse) {
+      try {
+        h.destroy();
+      } catch (ContainerException | RuntimeException e) {
+        cause.addSuppressed(e);
+      }
+    }
+    try {
+      tracking.killSubtree(n);
+      tracking.rmdir(n);
+      state.delete(n);
+    } catch (ContainerException | RuntimeException e) {
+      cause.addSuppressed(e);
+    }
+  }
+
+  /** children_limit and owner: settings of the membership cgroup itself. */
+  private void applyMembershipSettings(Tracking tracking, ContainerName n, ContainerSpec spec,
+      List<ResourceHandler> created) throws ContainerException {
+    Path dir = tracking.dir(n);
+    if (spec.hasChildrenLimit()) {
+      // Documentation/admin-guide/cgroup-v2.rst, "cgroup.max.descendants".
+      if (!tracking.unified() || !ControlFiles.exists(dir, "cgroup.max.descendants")) {
+        throw ContainerException.unimplemented("children_limit needs cgroup2's cgroup.max.descendants,"
+            + " which the tracking hierarchy " + tracking.hierarchy() + " lacks");
+      }
+      ControlFiles.write(dir, "cgroup.max.descendants", spec.getChildrenLimit());
+    }
+    if (spec.hasOwner() || spec.hasOwnerGroup()) {
+      int uid = spec.hasOwner() ? (int) spec.getOwner() : -1;
+      int gid = spec.hasOwnerGroup() ? (int) spec.getOwnerGroup() : -1;
+      List<Path> dirs = new ArrayList<>();
+      dirs.add(dir);
+      for (ResourceHandler h : created) {
+        dirs.addAll(h.cgroupDirs());
+      }
+      Delegation.delegate(dirs, uid, gid);
+    }
+  }
+
+  @Override
+  public void destroy(Container container) throws ContainerException {
+    ContainerName n = ContainerName.of(container.name());
+    if (n.isRoot()) {
+      throw ContainerException.invalidArgument("The root container / cannot be destroyed");
+    }
+    requireExists(n);
+    Tracking tracking = tracking();
+    tracking.killSubtree(n);
+    List<ContainerName> all = new ArrayList<>(subcontainers(n, ListPolicy.RECURSIVE));
+    Collections.reverse(all);
+    all.add(n);
+    for (ContainerName c : all) {
+      destroyOne(tracking, c);
+    }
+  }
+
+  /** Removes one container whose subcontainers are gone; keeps its record if anything fails, for a retry. */
+  private void destroyOne(Tracking tracking, ContainerName n) throws ContainerException {
+    try (ContainerLocks.Held lock = locks.lock(n)) {
+      Optional<ContainerRecord> record = state.read(n);
+      if (record.isEmpty()) {
+        return; // destroyed meanwhile by someone else
+      }
+      tracking.killSubtree(n); // processes that entered since the first kill
+      List<ResourceRecord> resources = new ArrayList<>(record.get().getResourceList());
+      Collections.reverse(resources);
+      Context ctx = context(n);
+      for (ResourceRecord rr : resources) {
+        Optional<ResourceHandlerFactory> f = factories.get(rr.getResource());
+        Optional<ResourceHandler> h = f.isPresent() ? f.get().attach(ctx) : Optional.empty();
+        if (h.isPresent()) {
+          h.get().destroy();
+        }
+        // Whatever the handler did not remove (or no controller is active): remove generically.
+        List<String> dirs = new ArrayList<>(rr.getCgroupDirList());
+        Collections.reverse(dirs);
+        for (String d : dirs) {
+          ControlFiles.rmdir(Path.of(d));
+        }
+      }
+      tracking.rmdir(n);
+      state.delete(n);
+    }
+  }
+
+  /** Subcontainers sorted by name (parents before descendants): tracking directories that have a record. */
+  List<ContainerName> subcontainers(ContainerName n, ListPolicy policy) throws ContainerException {
+    List<ContainerName> out = new ArrayList<>();
+    collect(tracking(), n, policy == ListPolicy.RECURSIVE, out);
+    Collections.sort(out);
+    return out;
+  }
+
+  private void collect(Tracking t, ContainerName n, boolean recursive, List<ContainerName> out)
+      throws ContainerException {
+    for (Path child : ControlFiles.subdirectories(t.dir(n))) {
+      ContainerName c;
+      try {
+        c = n.child(child.getFileName().toString());
+      } catch (ContainerException e) {
+        continue; // not a container name: a cgroup someone else made
+      }
+      if (!state.exists(c)) {
+        continue; // a cgroup lmctfy did not create
+      }
+      out.add(c);
+      if (recursive) {
+        collect(t, c, true, out);
+      }
+    }
+  }
+
+  @Override
+  public String detect(long tid) throws ContainerException {
+    if (tid < 0) {
+      throw ContainerException.invalidArgument("Thread id must be >= 0, got " + tid);
+    }
+    Tracking t = tracking();
+    Optional<String> path = t.cgroupOf(tid == 0 ? "thread-self" : Long.toString(tid));
+    if (path.isEmpty()) {
+      return "/";
+    }
+    Optional<String> inTree = tree.containerPathOf(t.hierarchy(), path.get());
+    if (inTree.isEmpty()) {
+      return "/";
+    }
+    ContainerName n;
+    try {
+      n = ContainerName.of(inTree.get());
+    } catch (ContainerException e) {
+      return "/"; // a cgroup whose name is no container name: not ours
+    }
+    // The nearest ancestor-or-self that is a container of ours.
+    while (!n.isRoot() && !state.exists(n)) {
+      n = n.parent();
+    }
+    return n.toString();
+  }
+
+  /** Factories of the resources a container isolates, by resource name, in record order. */
+  List<String> isolated(ContainerName n) throws ContainerException {
+    if (n.isRoot()) {
+      List<String> all = new ArrayList<>();
+      factories.all().forEach(f -> all.add(f.resource()));
+      return all;
+    }
+    ContainerRecord r = state.read(n).orElseThrow(
+        () -> ContainerException.notFound("Container " + n + " does not exist"));
+    List<String> out = new ArrayList<>();
+    r.getResourceList().forEach(rr -> out.add(rr.getResource()));
+    return out;
+  }
+
+  /** The recorded spec (as requested), or the default for the root. */
+  ContainerRecord record(ContainerName n) throws ContainerException {
+    return state.read(n).orElseThrow(() -> ContainerException.notFound("Container " + n + " does not exist"));
+  }
+}

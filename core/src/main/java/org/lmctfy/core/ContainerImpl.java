@@ -1,0 +1,342 @@
+package org.lmctfy.core;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import org.lmctfy.api.Container;
+import org.lmctfy.api.ContainerException;
+import org.lmctfy.api.ContainerName;
+import org.lmctfy.api.EventListener;
+import org.lmctfy.api.ListPolicy;
+import org.lmctfy.api.NotificationHandle;
+import org.lmctfy.api.StatsType;
+import org.lmctfy.api.StatusCode;
+import org.lmctfy.api.UpdatePolicy;
+import org.lmctfy.api.proto.ContainerRecord;
+import org.lmctfy.api.proto.ContainerSpec;
+import org.lmctfy.api.proto.ContainerStats;
+import org.lmctfy.api.proto.EventSpec;
+import org.lmctfy.api.proto.RunSpec;
+import org.lmctfy.spi.FreezerCapability;
+import org.lmctfy.spi.ResourceHandler;
+import org.lmctfy.spi.ResourceHandlerFactory;
+import org.lmctfy.spi.SpecOperation;
+import org.lmctfy.spi.StatsCapability;
+
+/** A cheap, stateless handle: every call re-reads the kernel and the record. */
+final class ContainerImpl implements Container {
+  private final ContainerApiImpl api;
+  private final ContainerName name;
+
+  ContainerImpl(ContainerApiImpl api, ContainerName name) {
+    this.api = api;
+    this.name = name;
+  }
+
+  @Override
+  public String name() {
+    return name.toString();
+  }
+
+  private Context ctx() {
+    return api.context(name);
+  }
+
+  private ResourceHandlerFactory activeFactory(String resource) throws ContainerException {
+    return api.factories().get(resource).orElseThrow(() -> ContainerException.unavailable("Resource " + resource
+        + " of container " + name + " has no active controller (bundle missing or stopped)"));
+  }
+
+  /** The handler of a resource this container isolates; UNAVAILABLE when its controller is absent. */
+  private ResourceHandler handler(String resource) throws ContainerException {
+    return activeFactory(resource).attach(ctx()).orElseThrow(() -> ContainerException.failedPrecondition(
+        "Container " + name + " is recorded as isolating " + resource + " but its cgroup is missing"));
+  }
+
+  @Override
+  public void update(ContainerSpec spec, UpdatePolicy policy) throws ContainerException {
+    if (name.isRoot()) {
+      throw ContainerException.invalidArgument("The root container / cannot be updated");
+    }
+    if (spec.hasVirtualHost()) {
+      throw ContainerException.unimplemented("Updating virtual_host is not supported (as in lmctfy)");
+    }
+    try (ContainerLocks.Held lock = api.locks().lock(name)) {
+      api.requireExists(name);
+      ContainerRecord record = api.record(name);
+      List<String> isolated = api.isolated(name);
+      // The spec's membership settings are fixed at creation.
+      if (spec.hasOwner() || spec.hasOwnerGroup() || spec.hasChildrenLimit()) {
+        throw ContainerException.invalidArgument(
+            "owner, owner_group and children_limit can only be set when the container is created");
+      }
+      // Resources every container gets (claimed by an empty spec, e.g. freezer) are not named by updates.
+      Set<String> implicit = SpecResources.implicit(api.factories().all());
+      TreeSet<String> used = new TreeSet<>(SpecResources.mentioned(spec, api.factories().all()));
+      used.removeAll(implicit);
+      for (String r : used) {
+        if (!isolated.contains(r)) {
+          throw ContainerException.invalidArgument("Must not specify an update to a resource not being isolated: "
+              + r + " (container " + name + " isolates " + isolated + ")");
+        }
+      }
+      if (policy == UpdatePolicy.REPLACE) {
+        List<String> missing = new ArrayList<>();
+        for (String r : isolated) {
+          if (!used.contains(r) && !implicit.contains(r)) {
+            missing.add(r);
+          }
+        }
+        if (!missing.isEmpty()) {
+          throw ContainerException.invalidArgument(
+              "A replace update must specify all resources being isolated; missing " + missing);
+        }
+      }
+      SpecOperation op = policy == UpdatePolicy.DIFF ? SpecOperation.UPDATE_DIFF : SpecOperation.UPDATE_REPLACE;
+      List<ResourceHandler> handlers = new ArrayList<>();
+      for (String r : used) {
+        ResourceHandlerFactory f = activeFactory(r);
+        try {
+          f.validate(ctx(), spec, op);
+        } catch (ContainerException e) {
+          throw e.withContext("Container " + name + ", resource " + r);
+        }
+        handlers.add(handler(r));
+      }
+      // Snapshot what the kernel holds, apply, restore the snapshot on failure.
+      ContainerSpec.Builder snapshot = ContainerSpec.newBuilder();
+      for (ResourceHandler h : handlers) {
+        h.fillSpec(snapshot);
+      }
+      List<ResourceHandler> touched = new ArrayList<>();
+      try {
+        for (ResourceHandler h : handlers) {
+          touched.add(h);
+          h.update(spec, policy);
+        }
+      } catch (ContainerException | RuntimeException e) {
+        for (ResourceHandler h : touched) {
+          try {
+            h.update(snapshot.build(), UpdatePolicy.DIFF);
+          } catch (ContainerException | RuntimeException restore) {
+            e.addSuppressed(restore);
+          }
+        }
+        if (e instanceof ContainerException) {
+          throw ((ContainerException) e).withContext("Update of " + name + " failed and was rolled back");
+        }
+        throw e;
+      }
+      ContainerSpec requested = policy == UpdatePolicy.REPLACE
+          ? record.getSpec().toBuilder().clearCpu().clearMemory().clearBlockio().clearDevice()
+              .clearFilesystem().clearMonitoring().clearNetwork().clearExtensions().mergeFrom(spec).build()
+          : record.getSpec().toBuilder().mergeFrom(spec).build();
+      api.state().write(name, record.toBuilder().setSpec(requested).build());
+    }
+  }
+
+  @Override
+  public void enter(List<Long> tids) throws ContainerException {
+    if (tids.isEmpty()) {
+      throw ContainerException.invalidArgument("enter needs at least one thread id");
+    }
+    for (long tid : tids) {
+      if (tid <= 0 || !Files.exists(Path.of("/proc", Long.toString(tid)))) {
+        throw ContainerException.notFound("No such process or thread: " + tid + " (nothing was moved)");
+      }
+    }
+    api.requireExists(name);
+    Tracking tracking = api.tracking();
+    List<Path> dirs = resourceDirs();
+    List<Long> moved = new ArrayList<>();
+    for (long tid : tids) {
+      try {
+        tracking.enter(name, tid);
+        for (Path d : dirs) {
+          // v1 resource hierarchies take threads in tasks; cgroup2 whole processes in cgroup.procs.
+          String file = Files.exists(d.resolve("tasks")) ? "tasks" : "cgroup.procs";
+          org.lmctfy.spi.cgroup.ControlFiles.write(d, file, Long.toString(tid));
+        }
+      } catch (ContainerException e) {
+        throw e.withContext("Enter into " + name + " failed at thread " + tid
+            + (moved.isEmpty() ? " (nothing was moved)" : "; already moved: " + moved));
+      }
+      moved.add(tid);
+    }
+  }
+
+  /**
+   * For every active resource, the cgroups a process of this container must be in: this container's if it
+   * isolates the resource, else the nearest ancestor's that does (lmctfy's attach-to-parent rule).
+   */
+  List<Path> resourceDirs() throws ContainerException {
+    LinkedHashSet<Path> out = new LinkedHashSet<>();
+    Path trackingDir = api.tracking().dir(name);
+    for (ResourceHandlerFactory f : api.factories().all()) {
+      ContainerName at = name;
+      while (true) {
+        Optional<ResourceHandler> h = f.attach(api.context(at));
+        if (h.isPresent()) {
+          out.addAll(h.get().cgroupDirs());
+          break;
+        }
+        if (at.isRoot()) {
+          break;
+        }
+        at = at.parent();
+      }
+    }
+    out.remove(trackingDir);
+    return new ArrayList<>(out);
+  }
+
+  @Override
+  public long run(List<String> command, RunSpec spec) throws ContainerException {
+    throw ContainerException.unimplemented("Container.run is not implemented in this release");
+  }
+
+  @Override
+  public void exec(List<String> command) throws ContainerException {
+    throw ContainerException.unimplemented("Container.exec is not implemented in this release");
+  }
+
+  @Override
+  public ContainerSpec spec() throws ContainerException {
+    api.requireExists(name);
+    ContainerSpec.Builder out = ContainerSpec.newBuilder();
+    if (name.isRoot()) {
+      return out.build();
+    }
+    for (String r : api.isolated(name)) {
+      handler(r).fillSpec(out);
+    }
+    return out.build();
+  }
+
+  @Override
+  public List<Container> listSubcontainers(ListPolicy policy) throws ContainerException {
+    api.requireExists(name);
+    List<Container> out = new ArrayList<>();
+    for (ContainerName c : api.subcontainers(name, policy)) {
+      out.add(new ContainerImpl(api, c));
+    }
+    return out;
+  }
+
+  @Override
+  public List<Long> listThreads(ListPolicy policy) throws ContainerException {
+    return list(policy, true);
+  }
+
+  @Override
+  public List<Long> listProcesses(ListPolicy policy) throws ContainerException {
+    return list(policy, false);
+  }
+
+  private List<Long> list(ListPolicy policy, boolean threads) throws ContainerException {
+    api.requireExists(name);
+    Tracking t = api.tracking();
+    TreeSet<Long> out = new TreeSet<>(threads ? t.threads(name) : t.processes(name));
+    if (policy == ListPolicy.RECURSIVE) {
+      for (ContainerName c : api.subcontainers(name, ListPolicy.RECURSIVE)) {
+        try {
+          out.addAll(threads ? t.threads(c) : t.processes(c));
+        } catch (ContainerException e) {
+          if (e.code() != StatusCode.NOT_FOUND) {
+            throw e; // a subcontainer destroyed meanwhile is simply absent
+          }
+        }
+      }
+    }
+    return new ArrayList<>(out);
+  }
+
+  private FreezerCapability freezer() throws ContainerException {
+    api.requireExists(name);
+    if (!api.isolated(name).contains("freezer")) {
+      throw ContainerException.failedPrecondition("Container " + name + " has no freezer cgroup");
+    }
+    ResourceHandler h = handler("freezer");
+    if (!(h instanceof FreezerCapability)) {
+      throw ContainerException.unimplemented("The active freezer controller cannot freeze");
+    }
+    return (FreezerCapability) h;
+  }
+
+  @Override
+  public void pause() throws ContainerException {
+    try (ContainerLocks.Held lock = api.locks().lock(name)) {
+      freezer().freeze();
+    }
+  }
+
+  @Override
+  public void resume() throws ContainerException {
+    try (ContainerLocks.Held lock = api.locks().lock(name)) {
+      freezer().thaw();
+    }
+  }
+
+  @Override
+  public ContainerStats stats(StatsType type) throws ContainerException {
+    api.requireExists(name);
+    ContainerStats.Builder out = ContainerStats.newBuilder();
+    if (name.isRoot()) {
+      return out.build();
+    }
+    for (String r : api.isolated(name)) {
+      Optional<ResourceHandlerFactory> f = api.factories().get(r);
+      if (f.isEmpty()) {
+        out.addUnavailableResources(r);
+        continue;
+      }
+      ResourceHandler h = handler(r);
+      if (h instanceof StatsCapability) {
+        ((StatsCapability) h).fillStats(type, out);
+      }
+    }
+    return out.build();
+  }
+
+  @Override
+  public NotificationHandle registerNotification(EventSpec spec, EventListener listener)
+      throws ContainerException {
+    throw ContainerException.unimplemented("Notifications are not implemented in this release");
+  }
+
+  @Override
+  public void unregisterNotification(NotificationHandle handle) throws ContainerException {
+    throw ContainerException.unimplemented("Notifications are not implemented in this release");
+  }
+
+  @Override
+  public void killAll() throws ContainerException {
+    try (ContainerLocks.Held lock = api.locks().lock(name)) {
+      api.requireExists(name);
+      if (name.isRoot()) {
+        throw ContainerException.invalidArgument("Refusing to kill every process of the root container /");
+      }
+      if (!api.subcontainers(name, ListPolicy.SELF).isEmpty()) {
+        throw ContainerException.unimplemented("killAll of a container with subcontainers (only its own"
+            + " processes) is not implemented in this release; destroy kills the whole subtree");
+      }
+      api.tracking().killSubtree(name);
+    }
+  }
+
+  @Override
+  public long initPid() throws ContainerException {
+    api.requireExists(name);
+    return 1;
+  }
+
+  @Override
+  public String toString() {
+    return name.toString();
+  }
+}

@@ -1,0 +1,181 @@
+package org.lmctfy.core;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import org.lmctfy.api.ContainerException;
+import org.lmctfy.api.ContainerName;
+import org.lmctfy.api.StatusCode;
+import org.lmctfy.spi.cgroup.CgroupTree;
+import org.lmctfy.spi.cgroup.ControlFiles;
+import org.lmctfy.spi.cgroup.Hierarchy;
+
+/**
+ * The membership hierarchy (DESIGN §4): which processes belong to which container. cgroup2 where mounted
+ * (pure v2 or hybrid), else the v1 named hierarchy {@code name=lmctfy}. It never depends on a controller.
+ */
+final class Tracking {
+  /** Upper bound on waiting for killed processes to leave (DESIGN §5: bounded). */
+  static final long KILL_TIMEOUT_MS = 10_000;
+
+  private final CgroupTree tree;
+  private final Hierarchy hierarchy;
+
+  Tracking(CgroupTree tree, Hierarchy hierarchy) {
+    this.tree = tree;
+    this.hierarchy = hierarchy;
+  }
+
+  Hierarchy hierarchy() {
+    return hierarchy;
+  }
+
+  boolean unified() {
+    return hierarchy.unified();
+  }
+
+  Path dir(ContainerName name) throws ContainerException {
+    return tree.dir(hierarchy, name);
+  }
+
+  boolean exists(ContainerName name) throws ContainerException {
+    return ControlFiles.isDirectory(dir(name));
+  }
+
+  /** The file listing whole processes. */
+  String procsFile() {
+    return "cgroup.procs";
+  }
+
+  /** The file listing threads: cgroup.threads (v2), tasks (v1). */
+  String threadsFile() {
+    return hierarchy.unified() ? "cgroup.threads" : "tasks";
+  }
+
+  List<Long> processes(ContainerName name) throws ContainerException {
+    return ControlFiles.readLongs(dir(name), procsFile());
+  }
+
+  List<Long> threads(ContainerName name) throws ContainerException {
+    return ControlFiles.readLongs(dir(name), threadsFile());
+  }
+
+  /** Pids of the whole subtree below and including {@code dir}. */
+  List<Long> subtreeProcesses(Path dir) throws ContainerException {
+    TreeSet<Long> out = new TreeSet<>(ControlFiles.readLongs(dir, procsFile()));
+    for (Path child : ControlFiles.subdirectories(dir)) {
+      out.addAll(subtreeProcesses(child));
+    }
+    return new ArrayList<>(out);
+  }
+
+  /** Whether any process lives in the subtree; one read of cgroup.events on v2. */
+  boolean populated(Path dir) throws ContainerException {
+    if (hierarchy.unified() && ControlFiles.exists(dir, "cgroup.events")) {
+      for (String line : ControlFiles.read(dir, "cgroup.events").split("\n")) {
+        if (line.startsWith("populated ")) {
+          return !line.endsWith(" 0");
+        }
+      }
+    }
+    return !subtreeProcesses(dir).isEmpty();
+  }
+
+  /**
+   * Kills every process of the subtree at {@code dir} and waits until none is left (bounded): cgroup.kill
+   * where the kernel has it (atomic, also against forking), else rounds of SIGKILL to the listed pids.
+   */
+  void killSubtree(ContainerName name) throws ContainerException {
+    Path dir = dir(name);
+    if (!populated(dir)) {
+      return;
+    }
+    refuseSelf(name);
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(KILL_TIMEOUT_MS);
+    boolean cgroupKill = hierarchy.unified() && ControlFiles.exists(dir, "cgroup.kill");
+    long pause = TimeUnit.MICROSECONDS.toNanos(100);
+    while (true) {
+      if (cgroupKill) {
+        // Documentation/admin-guide/cgroup-v2.rst, "cgroup.kill": kills the whole subtree atomically.
+        ControlFiles.write(dir, "cgroup.kill", "1");
+      } else {
+        for (long pid : subtreeProcesses(dir)) {
+          ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+        }
+      }
+      LockSupport.parkNanos(pause);
+      if (!populated(dir)) {
+        return;
+      }
+      if (System.nanoTime() > deadline) {
+        throw ContainerException.failedPrecondition("Processes " + subtreeProcesses(dir) + " of container "
+            + name + " survived SIGKILL for " + KILL_TIMEOUT_MS + " ms. Some may be unkillable");
+      }
+      pause = Math.min(pause * 2, TimeUnit.MILLISECONDS.toNanos(20));
+    }
+  }
+
+  /** Refuses to kill a subtree that holds the calling process itself. */
+  private void refuseSelf(ContainerName name) throws ContainerException {
+    Optional<String> mine = cgroupOf("self");
+    if (mine.isPresent()) {
+      Optional<String> container = tree.containerPathOf(hierarchy, mine.get());
+      if (container.isPresent()) {
+        ContainerName self = ContainerName.of(container.get());
+        if (name.isAncestorOrSelf(self)) {
+          throw ContainerException.failedPrecondition("Container " + name
+              + " holds the calling process (" + ProcessHandle.current().pid() + "); it cannot kill itself");
+        }
+      }
+    }
+  }
+
+  /** The tracking-hierarchy cgroup path of a process or thread (as in /proc/PID/cgroup), if any. */
+  Optional<String> cgroupOf(String procEntry) throws ContainerException {
+    Path f = Path.of("/proc", procEntry, "cgroup");
+    List<String> lines;
+    try {
+      lines = Files.readAllLines(f);
+    } catch (NoSuchFileException e) {
+      throw ContainerException.notFound("No such process or thread: " + procEntry);
+    } catch (IOException e) {
+      throw new ContainerException(StatusCode.NOT_FOUND, "Cannot read " + f + ": " + e.getMessage());
+    }
+    for (String line : lines) {
+      // hierarchy-ID:controller-list:cgroup-path (cgroups(7)); cgroup2 is "0::path".
+      int a = line.indexOf(':');
+      int b = line.indexOf(':', a + 1);
+      if (a < 0 || b < 0) {
+        continue;
+      }
+      String controllers = line.substring(a + 1, b);
+      boolean match = hierarchy.unified()
+          ? line.startsWith("0:") && controllers.isEmpty()
+          : ("name=" + hierarchy.name()).equals(controllers);
+      if (match) {
+        return Optional.of(line.substring(b + 1));
+      }
+    }
+    return Optional.empty();
+  }
+
+  void mkdir(ContainerName name) throws ContainerException {
+    ControlFiles.mkdir(dir(name));
+  }
+
+  void rmdir(ContainerName name) throws ContainerException {
+    ControlFiles.rmdir(dir(name));
+  }
+
+  /** Writes a process (v2) or thread (v1) into the container. */
+  void enter(ContainerName name, long tid) throws ContainerException {
+    ControlFiles.write(dir(name), hierarchy.unified() ? "cgroup.procs" : "tasks", Long.toString(tid));
+  }
+}
