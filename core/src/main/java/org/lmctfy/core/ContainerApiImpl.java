@@ -37,7 +37,7 @@ import org.lmctfy.spi.cgroup.KernelErrors;
  * <p>A container exists when its directory exists in the tracking hierarchy and it has a record: cgroups
  * under the root that lmctfy did not create (e.g. systemd's slices) are never listed, entered or destroyed.
  */
-public final class ContainerApiImpl implements ContainerApi, AutoCloseable {
+public final class ContainerApiImpl implements ContainerApi {
   private final FactoryRegistry factories;
   private final Path stateDir;
   private final String cgroupRoot;
@@ -53,11 +53,6 @@ public final class ContainerApiImpl implements ContainerApi, AutoCloseable {
     this.tree = new CgroupTree(layout, cgroupRoot);
     this.state = new StateStore(stateDir, tree.root());
     this.locks = new ContainerLocks(stateDir.resolve("locks"));
-  }
-
-  @Override
-  public void close() {
-    locks.close();
   }
 
   CgroupTree tree() {
@@ -277,9 +272,14 @@ public final class ContainerApiImpl implements ContainerApi, AutoCloseable {
         applyMembershipSettings(tracking, n, spec, created);
         ContainerRecord.Builder record = ContainerRecord.newBuilder()
             .setName(n.toString()).setSpec(spec).setCreatedEpochMs(System.currentTimeMillis());
+        Path trackingDir = tracking.dir(n);
         for (ResourceHandler h : created) {
           ResourceRecord.Builder rr = ResourceRecord.newBuilder().setResource(h.resource());
-          h.cgroupDirs().forEach(d -> rr.addCgroupDir(d.toString()));
+          for (Path d : h.cgroupDirs()) {
+            if (!d.equals(trackingDir)) { // on cgroup2 resources share the tracking cgroup
+              rr.addCgroupDir(d.toString());
+            }
+          }
           record.addResource(rr);
         }
         if (spec.hasOwner()) {

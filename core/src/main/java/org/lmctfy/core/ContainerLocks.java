@@ -6,6 +6,7 @@ import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 import org.lmctfy.api.ContainerException;
 import org.lmctfy.api.ContainerName;
@@ -14,22 +15,21 @@ import org.lmctfy.spi.cgroup.KernelErrors;
 /**
  * Serializes administrative operations on one container, within this JVM and across processes (the CLI
  * and the daemon): a fixed set of lock files in the state directory, one per stripe of names, each taken
- * with a thread lock then flock. Operations never hold two container locks at once, so stripes sharing a
- * lock cannot deadlock.
+ * with a thread lock then flock(2). Operations never hold two container locks at once, so stripes shared
+ * by several names cannot deadlock.
+ *
+ * <p>The stripes are JVM-wide (a static map keyed by file): the JDK refuses a second FileLock on a file
+ * this JVM already locks, so two ContainerApi instances in one JVM must share them.
  */
-final class ContainerLocks implements AutoCloseable {
+final class ContainerLocks {
   static final int STRIPES = 64;
 
+  private static final ConcurrentHashMap<Path, Stripe> STRIPES_BY_FILE = new ConcurrentHashMap<>();
+
   private final Path dir;
-  private final ReentrantLock[] threadLocks = new ReentrantLock[STRIPES];
-  private final FileChannel[] files = new FileChannel[STRIPES];
-  private final FileLock[] held = new FileLock[STRIPES];
 
   ContainerLocks(Path dir) {
     this.dir = dir;
-    for (int i = 0; i < STRIPES; i++) {
-      threadLocks[i] = new ReentrantLock();
-    }
   }
 
   /** A held lock; close to release. */
@@ -38,50 +38,42 @@ final class ContainerLocks implements AutoCloseable {
     void close();
   }
 
+  private static final class Stripe {
+    final ReentrantLock threadLock = new ReentrantLock();
+    FileChannel channel;
+    FileLock fileLock;
+  }
+
+  Path fileFor(ContainerName name) {
+    return dir.resolve(String.format("%02d.lock", Math.floorMod(name.hashCode(), STRIPES)));
+  }
+
   Held lock(ContainerName name) throws ContainerException {
-    int i = Math.floorMod(name.hashCode(), STRIPES);
-    ReentrantLock tl = threadLocks[i];
-    tl.lock();
-    if (tl.getHoldCount() > 1) {
-      return tl::unlock; // this thread already holds the file lock of the stripe
+    Path file = fileFor(name).toAbsolutePath().normalize();
+    Stripe s = STRIPES_BY_FILE.computeIfAbsent(file, f -> new Stripe());
+    s.threadLock.lock();
+    if (s.threadLock.getHoldCount() > 1) {
+      return s.threadLock::unlock; // this thread already holds the file lock of the stripe
     }
     try {
-      if (files[i] == null) {
+      if (s.channel == null || !s.channel.isOpen()) {
         Files.createDirectories(dir);
-        files[i] = FileChannel.open(dir.resolve(String.format("%02d.lock", i)),
-            StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        s.channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
       }
-      held[i] = files[i].lock();
+      s.fileLock = s.channel.lock();
     } catch (IOException e) {
-      tl.unlock();
-      throw KernelErrors.map(e, "lock " + dir.resolve(String.format("%02d.lock", i)) + " for " + name);
+      s.threadLock.unlock();
+      throw KernelErrors.map(e, "lock " + file + " for container " + name);
     }
     return () -> {
       try {
-        held[i].release();
+        s.fileLock.release();
       } catch (IOException e) {
         // The lock goes with the channel at the latest; nothing to undo here.
       } finally {
-        held[i] = null;
-        tl.unlock();
+        s.fileLock = null;
+        s.threadLock.unlock();
       }
     };
-  }
-
-  @Override
-  public void close() {
-    for (int i = 0; i < STRIPES; i++) {
-      threadLocks[i].lock();
-      try {
-        if (files[i] != null) {
-          files[i].close();
-          files[i] = null;
-        }
-      } catch (IOException e) {
-        // closing a lock file cannot lose data
-      } finally {
-        threadLocks[i].unlock();
-      }
-    }
   }
 }

@@ -60,16 +60,35 @@ final class Tracking {
   }
 
   List<Long> processes(ContainerName name) throws ContainerException {
-    return ControlFiles.readLongs(dir(name), procsFile());
+    return listed(dir(name), procsFile());
   }
 
   List<Long> threads(ContainerName name) throws ContainerException {
-    return ControlFiles.readLongs(dir(name), threadsFile());
+    return listed(dir(name), threadsFile());
+  }
+
+  /**
+   * Pids listed in one cgroup. A cgroup directory always has cgroup.procs on a real kernel; a directory
+   * without it (a fake tree in tests) holds no process.
+   */
+  private List<Long> procsOf(Path dir) throws ContainerException {
+    return listed(dir, procsFile());
+  }
+
+  private static List<Long> listed(Path dir, String file) throws ContainerException {
+    try {
+      return ControlFiles.readLongs(dir, file);
+    } catch (ContainerException e) {
+      if (e.code() == StatusCode.NOT_FOUND && ControlFiles.isDirectory(dir)) {
+        return List.of();
+      }
+      throw e;
+    }
   }
 
   /** Pids of the whole subtree below and including {@code dir}. */
   List<Long> subtreeProcesses(Path dir) throws ContainerException {
-    TreeSet<Long> out = new TreeSet<>(ControlFiles.readLongs(dir, procsFile()));
+    TreeSet<Long> out = new TreeSet<>(procsOf(dir));
     for (Path child : ControlFiles.subdirectories(dir)) {
       out.addAll(subtreeProcesses(child));
     }

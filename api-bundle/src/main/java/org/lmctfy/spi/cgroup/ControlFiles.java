@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
@@ -147,8 +148,10 @@ public final class ControlFiles {
       } catch (NoSuchFileException e) {
         return;
       } catch (IOException e) {
-        StatusCode code = KernelErrors.code(e);
-        if (code != StatusCode.FAILED_PRECONDITION || System.nanoTime() > deadline) {
+        // EBUSY only: ENOTEMPTY (child cgroups) will not go away by waiting.
+        boolean busy = e instanceof FileSystemException
+            && "Device or resource busy".equals(((FileSystemException) e).getReason());
+        if (!busy || System.nanoTime() > deadline) {
           throw KernelErrors.map(e, "rmdir " + dir);
         }
         LockSupport.parkNanos(pauseNanos);

@@ -1,0 +1,129 @@
+package org.lmctfy.core.testing;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.stream.Stream;
+import org.lmctfy.api.Container;
+import org.lmctfy.api.ContainerException;
+import org.lmctfy.api.ListPolicy;
+import org.lmctfy.api.proto.InitSpec;
+import org.lmctfy.core.ContainerApiImpl;
+import org.lmctfy.core.FactoryRegistry;
+import org.lmctfy.spi.ResourceHandlerFactory;
+import org.lmctfy.spi.cgroup.CgroupLayout;
+import org.lmctfy.spi.cgroup.ControlFiles;
+import org.lmctfy.spi.cgroup.Hierarchy;
+
+/**
+ * A ContainerApi on the real kernel under a unique root {@code /lmctfy-test-<random>} with its own state
+ * directory. {@link #close()} destroys every container and removes the root from every hierarchy, even
+ * after a failed test.
+ */
+public final class KernelRoot implements AutoCloseable {
+  public final String root = "/lmctfy-test-" + UUID.randomUUID().toString().substring(0, 8);
+  public final FactoryRegistry factories = new FactoryRegistry();
+  public final CgroupLayout layout;
+  public final Path stateDir;
+  public final ContainerApiImpl api;
+
+  /** Why kernel tests cannot run here, or empty when they can. */
+  public static Optional<String> skipReason() {
+    if (!"root".equals(System.getProperty("user.name"))) {
+      return Optional.of("kernel tests need root (running as " + System.getProperty("user.name") + ")");
+    }
+    try {
+      if (CgroupLayout.detect().tracking().isEmpty()) {
+        return Optional.of("no cgroup2 mount and no name=lmctfy hierarchy to track containers");
+      }
+    } catch (ContainerException e) {
+      return Optional.of("cannot read mountinfo: " + e);
+    }
+    return Optional.empty();
+  }
+
+  public KernelRoot(ResourceHandlerFactory... resources) throws Exception {
+    layout = CgroupLayout.detect();
+    stateDir = Files.createTempDirectory("lmctfy-test-state");
+    for (ResourceHandlerFactory f : resources) {
+      factories.add(f);
+    }
+    api = new ContainerApiImpl(layout, root, stateDir, factories);
+    try {
+      api.initMachine(InitSpec.getDefaultInstance());
+    } catch (Exception e) {
+      close();
+      throw e;
+    }
+  }
+
+  /** The root's directory in a hierarchy. */
+  public Path rootDir(Hierarchy h) {
+    return h.mountPoint().resolve(root.substring(1));
+  }
+
+  /** Every directory below the root in every hierarchy. */
+  public List<Path> leftovers() throws IOException {
+    List<Path> out = new ArrayList<>();
+    for (Hierarchy h : layout.hierarchies()) {
+      Path r = rootDir(h);
+      if (Files.isDirectory(r)) {
+        try (Stream<Path> s = Files.walk(r)) {
+          s.filter(p -> Files.isDirectory(p) && !p.equals(r)).forEach(out::add);
+        }
+      }
+    }
+    return out;
+  }
+
+  @Override
+  public void close() throws Exception {
+    Exception first = null;
+    try {
+      Container top = api.get("/");
+      for (Container c : top.listSubcontainers(ListPolicy.SELF)) {
+        try {
+          api.destroy(c);
+        } catch (ContainerException e) {
+          first = first == null ? e : first;
+        }
+      }
+    } catch (ContainerException e) {
+      first = e;
+    }
+    // Whatever is left (a test that bypassed the API, a failed destroy): remove deepest first.
+    for (Hierarchy h : layout.hierarchies()) {
+      Path r = rootDir(h);
+      if (Files.isDirectory(r) && !r.equals(h.mountPoint())) {
+        try {
+          killAndRemove(h, r);
+        } catch (ContainerException e) {
+          first = first == null ? e : first;
+        }
+      }
+    }
+    try (Stream<Path> s = Files.walk(stateDir)) {
+      s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    }
+    if (first != null) {
+      throw first;
+    }
+  }
+
+  private static void killAndRemove(Hierarchy h, Path dir) throws ContainerException {
+    for (Path child : ControlFiles.subdirectories(dir)) {
+      killAndRemove(h, child);
+    }
+    if (ControlFiles.exists(dir, "cgroup.procs")) {
+      for (long pid : ControlFiles.readLongs(dir, "cgroup.procs")) {
+        ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+      }
+    }
+    ControlFiles.rmdir(dir);
+  }
+}
