@@ -81,18 +81,26 @@ public final class KernelRoot implements AutoCloseable {
     return out;
   }
 
+  /** Destroys every container through the API; the first error is thrown after trying all. */
+  public void destroyAll() throws ContainerException {
+    ContainerException first = null;
+    for (Container c : api.get("/").listSubcontainers(ListPolicy.SELF)) {
+      try {
+        api.destroy(c);
+      } catch (ContainerException e) {
+        first = first == null ? e : first;
+      }
+    }
+    if (first != null) {
+      throw first;
+    }
+  }
+
   @Override
   public void close() throws Exception {
     Exception first = null;
     try {
-      Container top = api.get("/");
-      for (Container c : top.listSubcontainers(ListPolicy.SELF)) {
-        try {
-          api.destroy(c);
-        } catch (ContainerException e) {
-          first = first == null ? e : first;
-        }
-      }
+      destroyAll();
     } catch (ContainerException e) {
       first = e;
     }

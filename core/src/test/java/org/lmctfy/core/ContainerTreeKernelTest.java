@@ -1,0 +1,165 @@
+package org.lmctfy.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.lmctfy.api.Container;
+import org.lmctfy.api.ContainerException;
+import org.lmctfy.api.ListPolicy;
+import org.lmctfy.api.SpecFormat;
+import org.lmctfy.api.StatusCode;
+import org.lmctfy.api.proto.ContainerSpec;
+import org.lmctfy.core.testing.KernelFactories;
+import org.lmctfy.core.testing.KernelRoot;
+import org.lmctfy.core.testing.TestCgroupFactory;
+import org.lmctfy.spi.cgroup.ControlFiles;
+import org.lmctfy.spi.cgroup.Hierarchy;
+
+/** The container tree on the real kernel (root only): real directories, real processes. */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class ContainerTreeKernelTest {
+  private KernelRoot k;
+  private List<TestCgroupFactory> resources;
+  private Process sleeper;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    assumeTrue(KernelRoot.skipReason().isEmpty(), () -> KernelRoot.skipReason().get());
+    resources = KernelFactories.standard(org.lmctfy.spi.cgroup.CgroupLayout.detect());
+    k = new KernelRoot(resources.toArray(new TestCgroupFactory[0]));
+  }
+
+  @AfterEach
+  void tearDown() throws Exception {
+    if (sleeper != null) {
+      sleeper.destroyForcibly();
+      sleeper.waitFor(10, TimeUnit.SECONDS);
+    }
+    if (k != null) {
+      try {
+        k.destroyAll();
+        assertThat(k.leftovers()).as("cgroups left behind by destroy").isEmpty();
+      } finally {
+        k.close();
+      }
+    }
+  }
+
+  private static ContainerSpec spec(String text) throws ContainerException {
+    return SpecFormat.parse(text, ContainerSpec.newBuilder()).build();
+  }
+
+  private Path trackingDir(String name) {
+    Hierarchy t = k.layout.tracking().get();
+    return k.rootDir(t).resolve(name.substring(1));
+  }
+
+  private static String cgroupLine(long pid, Hierarchy h) throws Exception {
+    for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/cgroup"))) {
+      if (h.unified() ? line.startsWith("0::") : line.split(":")[1].equals(String.join(",", h.controllers()))) {
+        return line.substring(line.lastIndexOf(':') + 1);
+      }
+    }
+    throw new AssertionError("no line for " + h);
+  }
+
+  @Test
+  void createsATreeAndDestroysItWithAProcessRunningInside() throws Exception {
+    api().create("/a", spec("cpu { limit: 500 } memory { limit: 104857600 }"));
+    api().create("/a/b", spec("memory { limit: 52428800 }"));
+    api().create("/a/b/c", ContainerSpec.getDefaultInstance());
+    api().create("/d", ContainerSpec.getDefaultInstance());
+    for (String n : List.of("/a", "/a/b", "/a/b/c", "/d")) {
+      assertThat(trackingDir(n)).as(n).isDirectory();
+    }
+    // The kernel holds what the resources wrote.
+    Hierarchy mem = k.layout.forController("memory").get();
+    Path memA = k.rootDir(mem).resolve("a");
+    assertThat(ControlFiles.readLong(memA, mem.unified() ? "memory.max" : "memory.limit_in_bytes"))
+        .isEqualTo(104857600L);
+    Hierarchy cpu = k.layout.forController("cpu").get();
+    if (!cpu.unified()) {
+      assertThat(ControlFiles.readLong(k.rootDir(cpu).resolve("a"), "cpu.shares")).isEqualTo(512);
+      assertThat(k.rootDir(cpu).resolve("a/b")).as("attach to parent: /a/b shares /a's cpu cgroup")
+          .doesNotExist();
+    }
+
+    sleeper = new ProcessBuilder("sleep", "300").start();
+    long pid = sleeper.pid();
+    Container c = api().get("/a/b/c");
+    c.enter(List.of(pid));
+    Hierarchy t = k.layout.tracking().get();
+    assertThat(cgroupLine(pid, t)).isEqualTo(k.root + "/a/b/c");
+    if (!mem.unified()) {
+      // Not isolating memory, /a/b/c's process lives in the nearest ancestor's memory cgroup: /a/b.
+      assertThat(cgroupLine(pid, mem)).isEqualTo(k.root + "/a/b");
+    }
+    assertThat(c.listProcesses(ListPolicy.SELF)).containsExactly(pid);
+    assertThat(api().get("/a").listProcesses(ListPolicy.SELF)).isEmpty();
+    assertThat(api().get("/a").listProcesses(ListPolicy.RECURSIVE)).containsExactly(pid);
+    assertThat(api().get("/a").listThreads(ListPolicy.RECURSIVE)).contains(pid);
+    assertThat(api().detect(pid)).isEqualTo("/a/b/c");
+    assertThat(api().detect(ProcessHandle.current().pid())).isEqualTo("/");
+
+    api().destroy(api().get("/a"));
+    assertThat(sleeper.waitFor(10, TimeUnit.SECONDS)).as("the process was killed").isTrue();
+    assertThat(k.leftovers()).allSatisfy(p -> assertThat(p.getFileName().toString()).isEqualTo("d"))
+        .contains(trackingDir("/d"));
+    assertThat(api().get("/").listSubcontainers(ListPolicy.RECURSIVE)).extracting(Container::name)
+        .containsExactly("/d");
+    assertThat(Files.exists(k.stateDir.resolve("records").resolve(k.root.substring(1)).resolve("a"))).isFalse();
+    api().destroy(api().get("/d"));
+  }
+
+  @Test
+  void aCreateWhoseSecondHandlerFailsLeavesNothing() throws Exception {
+    TestCgroupFactory memory = resources.stream().filter(f -> f.resource().equals("memory")).findFirst().get();
+    memory.failCreateAfter.set(0);
+    try {
+      api().create("/broken", spec("cpu { limit: 100 } memory { limit: 104857600 }"));
+      throw new AssertionError("create should have failed");
+    } catch (ContainerException e) {
+      assertThat(e.code()).isEqualTo(StatusCode.UNAVAILABLE);
+    }
+    assertThat(k.leftovers()).isEmpty();
+    assertThat(Files.exists(k.stateDir.resolve("records").resolve(k.root.substring(1)).resolve("broken")))
+        .isFalse();
+    assertThat(api().get("/").listSubcontainers(ListPolicy.RECURSIVE)).isEmpty();
+  }
+
+  @Test
+  void enterRejectsMissingPidsWithoutMovingAnything() throws Exception {
+    Container c = api().create("/e", ContainerSpec.getDefaultInstance());
+    sleeper = new ProcessBuilder("sleep", "300").start();
+    try {
+      c.enter(List.of(sleeper.pid(), 999_999_999L));
+      throw new AssertionError("enter should have failed");
+    } catch (ContainerException e) {
+      assertThat(e.code()).isEqualTo(StatusCode.NOT_FOUND);
+      assertThat(e.getMessage()).contains("999999999").contains("nothing was moved");
+    }
+    assertThat(c.listProcesses(ListPolicy.SELF)).isEmpty();
+  }
+
+  @Test
+  void destroyRefusesToKillTheCallingProcess() throws Exception {
+    // Never destroy the container that holds us: the test JVM would die.
+    Container c = api().create("/self", ContainerSpec.getDefaultInstance());
+    assertThat(c.listProcesses(ListPolicy.SELF)).isEmpty();
+    assertThat(api().detect(0)).isEqualTo("/");
+    api().destroy(c);
+    assertThat(trackingDir("/self")).doesNotExist();
+  }
+
+  private ContainerApiImpl api() {
+    return k.api;
+  }
+}
