@@ -24,7 +24,8 @@ public final class ContainerName implements Comparable<ContainerName> {
   /** Prefixes of kernel control files (cgroup core and every controller, v1 and v2). */
   private static final List<String> RESERVED_PREFIXES = List.of(
       "cgroup.", "cpu.", "cpuacct.", "cpuset.", "memory.", "memsw.", "blkio.", "io.", "freezer.", "devices.",
-      "pids.", "hugetlb.", "net_cls.", "net_prio.", "perf_event.", "rdma.", "misc.", "job.", "rlimit.");
+      "pids.", "hugetlb.", "net_cls.", "net_prio.", "perf_event.", "rdma.", "misc.", "irq.", "dmem.", "job.",
+      "rlimit.");
 
   public static final ContainerName ROOT = new ContainerName(List.of());
 
@@ -89,8 +90,35 @@ public final class ContainerName implements Comparable<ContainerName> {
     return result;
   }
 
+  /** Whether {@code component} is a valid single component (no '/', '.' or '..'), without an exception. */
+  public static boolean isValidComponent(String component) {
+    if (component.isEmpty() || component.length() > MAX_COMPONENT_LENGTH) {
+      return false;
+    }
+    for (int i = 0; i < component.length(); i++) {
+      char c = component.charAt(i);
+      if (c == '/' || !isAllowed(c)) {
+        return false;
+      }
+    }
+    char first = component.charAt(0);
+    if (!((first >= 'a' && first <= 'z') || (first >= 'A' && first <= 'Z') || (first >= '0' && first <= '9'))) {
+      return false;
+    }
+    if (RESERVED_NAMES.contains(component)) {
+      return false;
+    }
+    for (String prefix : RESERVED_PREFIXES) {
+      if (component.startsWith(prefix)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   private static void checkComponent(String component, String name) throws ContainerException {
-    if (!Character.isLetterOrDigit(component.charAt(0)) || component.charAt(0) > 127) {
+    char first = component.charAt(0);
+    if (!((first >= 'a' && first <= 'z') || (first >= 'A' && first <= 'Z') || (first >= '0' && first <= '9'))) {
       throw ContainerException.invalidArgument("Component \"" + component + "\" of container name \"" + name
           + "\" must start with a letter or a digit");
     }

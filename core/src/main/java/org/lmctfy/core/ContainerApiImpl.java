@@ -255,11 +255,16 @@ public final class ContainerApiImpl implements ContainerApi {
       if (!exists(n.parent())) {
         throw ContainerException.notFound("Cannot create " + n + ": its parent " + n.parent() + " does not exist");
       }
-      if (tracking.exists(n)) {
-        throw new ContainerException(StatusCode.ALREADY_EXISTS, "Container " + n + " already exists");
+      // 2. The tracking cgroup (EEXIST: the container, or a cgroup of someone else, is there), then each
+      // handler; any failure undoes everything in reverse order.
+      try {
+        tracking.mkdir(n);
+      } catch (ContainerException e) {
+        if (e.code() == StatusCode.ALREADY_EXISTS) {
+          throw new ContainerException(StatusCode.ALREADY_EXISTS, "Container " + n + " already exists");
+        }
+        throw e;
       }
-      // 2. The tracking cgroup, then each handler; any failure undoes everything in reverse order.
-      tracking.mkdir(n);
       List<ResourceHandler> created = new ArrayList<>();
       try {
         for (ResourceHandlerFactory f : chosen) {
@@ -346,25 +351,28 @@ public final class ContainerApiImpl implements ContainerApi {
     if (n.isRoot()) {
       throw ContainerException.invalidArgument("The root container / cannot be destroyed");
     }
-    requireExists(n);
     Tracking tracking = tracking();
-    tracking.killSubtree(n);
     List<ContainerName> all = new ArrayList<>(subcontainers(n, ListPolicy.RECURSIVE));
     Collections.reverse(all);
-    all.add(n);
     for (ContainerName c : all) {
       destroyOne(tracking, c);
     }
+    if (!destroyOne(tracking, n)) {
+      throw ContainerException.notFound("Container " + n + " does not exist");
+    }
   }
 
-  /** Removes one container whose subcontainers are gone; keeps its record if anything fails, for a retry. */
-  private void destroyOne(Tracking tracking, ContainerName n) throws ContainerException {
+  /**
+   * Removes one container whose subcontainers are gone; keeps its record if anything fails, for a retry.
+   * False when there was no such container (never created, or destroyed meanwhile by someone else).
+   */
+  private boolean destroyOne(Tracking tracking, ContainerName n) throws ContainerException {
     try (ContainerLocks.Held lock = locks.lock(n)) {
       Optional<ContainerRecord> record = state.read(n);
-      if (record.isEmpty()) {
-        return; // destroyed meanwhile by someone else
+      if (record.isEmpty() || !tracking.exists(n)) {
+        return false;
       }
-      tracking.killSubtree(n); // processes that entered since the first kill
+      tracking.killSubtree(n); // deepest first, so a parent's turn finds its children gone
       List<ResourceRecord> resources = new ArrayList<>(record.get().getResourceList());
       Collections.reverse(resources);
       Context ctx = context(n);
@@ -373,8 +381,9 @@ public final class ContainerApiImpl implements ContainerApi {
         Optional<ResourceHandler> h = f.isPresent() ? f.get().attach(ctx) : Optional.empty();
         if (h.isPresent()) {
           h.get().destroy();
+          continue;
         }
-        // Whatever the handler did not remove (or no controller is active): remove generically.
+        // No controller active (or it no longer finds its cgroup): remove the recorded cgroups generically.
         List<String> dirs = new ArrayList<>(rr.getCgroupDirList());
         Collections.reverse(dirs);
         for (String d : dirs) {
@@ -383,6 +392,7 @@ public final class ContainerApiImpl implements ContainerApi {
       }
       tracking.rmdir(n);
       state.delete(n);
+      return true;
     }
   }
 
@@ -396,15 +406,14 @@ public final class ContainerApiImpl implements ContainerApi {
 
   private void collect(Tracking t, ContainerName n, boolean recursive, List<ContainerName> out)
       throws ContainerException {
-    for (Path child : ControlFiles.subdirectories(t.dir(n))) {
-      ContainerName c;
-      try {
-        c = n.child(child.getFileName().toString());
-      } catch (ContainerException e) {
-        continue; // not a container name: a cgroup someone else made
+    for (String entry : ControlFiles.entries(t.dir(n))) {
+      // Kernel control files never pass as container names (reserved), so no stat is spent on them.
+      if (!ContainerName.isValidComponent(entry)) {
+        continue;
       }
-      if (!state.exists(c)) {
-        continue; // a cgroup lmctfy did not create
+      ContainerName c = n.child(entry);
+      if (!state.exists(c) || !t.exists(c)) {
+        continue; // a cgroup lmctfy did not create, or a record without its cgroup
       }
       out.add(c);
       if (recursive) {

@@ -2,7 +2,6 @@ package org.lmctfy.core;
 
 import java.io.IOException;
 import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -16,30 +15,30 @@ import org.lmctfy.spi.cgroup.KernelErrors;
 
 /**
  * The per-container records (DESIGN §4): what cgroupfs cannot hold — the spec as requested, which
- * resources the container isolates and the cgroups each made. One file per container at
- * {@code <state>/records/<cgroup path>/.record} (names never start with '.', so it cannot collide with a
- * child), written atomically by temp file and rename.
+ * resources the container isolates and the cgroups each made. One flat file per container,
+ * {@code <state>/records/<cgroup root>/<a:b:c>.record} for container {@code /a/b/c} (':' never occurs in a
+ * name, so the mapping is one to one), written atomically by temp file and rename.
  */
 final class StateStore {
-  private static final String RECORD = ".record";
+  private static final String SUFFIX = ".record";
 
   private final Path records;
 
   StateStore(Path stateDir, String cgroupRoot) {
     Path r = stateDir.resolve("records");
-    this.records = cgroupRoot.equals("/") ? r : r.resolve(cgroupRoot.substring(1));
+    this.records = cgroupRoot.equals("/") ? r.resolve("_") : r.resolve(cgroupRoot.substring(1).replace('/', ':'));
   }
 
-  private Path dir(ContainerName name) {
-    return name.isRoot() ? records : records.resolve(name.relativePath());
+  private Path file(ContainerName name) {
+    return records.resolve(name.relativePath().replace('/', ':') + SUFFIX);
   }
 
   boolean exists(ContainerName name) {
-    return Files.exists(dir(name).resolve(RECORD));
+    return Files.exists(file(name));
   }
 
   Optional<ContainerRecord> read(ContainerName name) throws ContainerException {
-    Path f = dir(name).resolve(RECORD);
+    Path f = file(name);
     try {
       return Optional.of(ContainerRecord.parseFrom(Files.readAllBytes(f)));
     } catch (NoSuchFileException e) {
@@ -50,35 +49,31 @@ final class StateStore {
   }
 
   void write(ContainerName name, ContainerRecord record) throws ContainerException {
-    Path d = dir(name);
-    Path tmp = d.resolve(RECORD + ".tmp");
+    Path f = file(name);
+    Path tmp = records.resolve(f.getFileName() + ".tmp");
     try {
-      Files.createDirectories(d);
-      Files.write(tmp, record.toByteArray());
       try {
-        Files.move(tmp, d.resolve(RECORD), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        Files.write(tmp, record.toByteArray());
+      } catch (NoSuchFileException e) {
+        Files.createDirectories(records); // the first record under this root
+        Files.write(tmp, record.toByteArray());
+      }
+      try {
+        Files.move(tmp, f, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
       } catch (AtomicMoveNotSupportedException e) {
-        Files.move(tmp, d.resolve(RECORD), StandardCopyOption.REPLACE_EXISTING);
+        Files.move(tmp, f, StandardCopyOption.REPLACE_EXISTING);
       }
     } catch (IOException e) {
-      throw KernelErrors.map(e, "write the record of " + name + " to " + d);
+      throw KernelErrors.map(e, "write the record of " + name + " to " + f);
     }
   }
 
   void delete(ContainerName name) throws ContainerException {
-    Path d = dir(name);
+    Path f = file(name);
     try {
-      Files.deleteIfExists(d.resolve(RECORD));
-      Files.deleteIfExists(d.resolve(RECORD + ".tmp"));
-      if (!name.isRoot()) {
-        try {
-          Files.deleteIfExists(d);
-        } catch (DirectoryNotEmptyException e) {
-          // a child's record still lives here; it goes with the child
-        }
-      }
+      Files.deleteIfExists(f);
     } catch (IOException e) {
-      throw KernelErrors.map(e, "delete the record of " + name + " in " + d);
+      throw KernelErrors.map(e, "delete the record of " + name + " at " + f);
     }
   }
 }

@@ -97,11 +97,17 @@ final class Tracking {
 
   /** Whether any process lives in the subtree; one read of cgroup.events on v2. */
   boolean populated(Path dir) throws ContainerException {
-    if (hierarchy.unified() && ControlFiles.exists(dir, "cgroup.events")) {
-      for (String line : ControlFiles.read(dir, "cgroup.events").split("\n")) {
-        if (line.startsWith("populated ")) {
-          return !line.endsWith(" 0");
-        }
+    if (hierarchy.unified()) {
+      // Documentation/admin-guide/cgroup-v2.rst, "cgroup.events": populated covers the whole subtree.
+      String events;
+      try {
+        events = ControlFiles.read(dir, "cgroup.events");
+      } catch (ContainerException e) {
+        events = ""; // the root cgroup (and fake trees) have no cgroup.events: count processes instead
+      }
+      int i = events.indexOf("populated ");
+      if (i >= 0) {
+        return events.charAt(i + "populated ".length()) != '0';
       }
     }
     return !subtreeProcesses(dir).isEmpty();

@@ -49,7 +49,10 @@ public final class KernelRoot implements AutoCloseable {
 
   public KernelRoot(ResourceHandlerFactory... resources) throws Exception {
     layout = CgroupLayout.detect();
-    stateDir = Files.createTempDirectory("lmctfy-test-state");
+    // Records live on tmpfs in production (/run); /dev/shm is tmpfs where /run may not be.
+    Path shm = Path.of("/dev/shm");
+    stateDir = Files.isDirectory(shm) && Files.isWritable(shm)
+        ? Files.createTempDirectory(shm, "lmctfy-test-state") : Files.createTempDirectory("lmctfy-test-state");
     for (ResourceHandlerFactory f : resources) {
       factories.add(f);
     }

@@ -135,17 +135,23 @@ public final class TestCgroupFactory implements ResourceHandlerFactory {
 
   private void writeValue(Path dir, String file, String value) throws ContainerException {
     // On a fake tree (unit tests) there are no kernel files to write: the kernel tests check the values.
-    if (Files.exists(dir.resolve(file)) || isCgroupfs(dir)) {
+    if (isCgroupfs(dir)) {
       ControlFiles.write(dir, file, value);
     }
   }
 
-  private static boolean isCgroupfs(Path dir) {
-    try {
-      return Files.getFileStore(dir).type().startsWith("cgroup");
-    } catch (java.io.IOException e) {
-      return true;
-    }
+  private final Map<Path, Boolean> cgroupfsByMount = new java.util.concurrent.ConcurrentHashMap<>();
+
+  /** A real kernel hierarchy (checked once per mount), not a fake tree in a temp directory. */
+  private boolean isCgroupfs(Path dir) {
+    Path parent = dir.getParent();
+    return cgroupfsByMount.computeIfAbsent(parent, p -> {
+      try {
+        return Files.getFileStore(p).type().startsWith("cgroup");
+      } catch (java.io.IOException e) {
+        return true;
+      }
+    });
   }
 
   private void enableInParent(Path parent) throws ContainerException {
