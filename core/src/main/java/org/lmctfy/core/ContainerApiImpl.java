@@ -81,7 +81,7 @@ public final class ContainerApiImpl implements ContainerApi {
   }
 
   Context context(ContainerName name) {
-    return new Context(name, tree);
+    return new Context(name, tree, state);
   }
 
   // ------------------------------------------------------------------ machine

@@ -1,0 +1,86 @@
+package org.lmctfy.controller.cpuset;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.BitSet;
+import java.util.List;
+import org.lmctfy.api.ContainerException;
+import org.lmctfy.api.proto.ContainerSpec;
+import org.lmctfy.spi.ContainerContext;
+import org.lmctfy.spi.ResourceHandler;
+import org.lmctfy.spi.ResourceHandlerFactory;
+import org.lmctfy.spi.SpecOperation;
+import org.lmctfy.spi.cgroup.CgroupLayout;
+import org.lmctfy.spi.cgroup.ControlFiles;
+import org.lmctfy.spi.cgroup.ControllerFactory;
+import org.lmctfy.spi.cgroup.Hierarchy;
+import org.osgi.service.component.annotations.Component;
+
+/**
+ * lmctfy's CPU affinity ({@code cpu.mask}) through the cpuset controller, v1 and cgroup2. A v1 cpuset
+ * takes tasks only once cpus and mems are set, so new cpusets start with their parent's.
+ */
+@Component(service = ResourceHandlerFactory.class, property = ResourceHandlerFactory.RESOURCE_PROPERTY + "=cpuset")
+public final class CpusetFactory extends ControllerFactory {
+  static final Path ONLINE = Path.of("/sys/devices/system/cpu/online");
+
+  @Override
+  public String resource() {
+    return "cpuset";
+  }
+
+  @Override
+  public boolean isMentioned(ContainerSpec spec) {
+    return spec.getCpu().hasMask();
+  }
+
+  @Override
+  protected List<Hierarchy> hierarchies(CgroupLayout layout) {
+    return layout.forController("cpuset").map(List::of).orElse(List.of());
+  }
+
+  @Override
+  protected String v2Controller() {
+    return "cpuset";
+  }
+
+  @Override
+  protected ResourceHandler handler(ContainerContext container, Hierarchy main, List<Path> dirs) {
+    return new CpusetHandler(container, main, dirs);
+  }
+
+  @Override
+  protected void prepareV1(Hierarchy h, Path dir) throws ContainerException {
+    for (String f : List.of(CpusetHandler.CPUS, CpusetHandler.MEMS)) {
+      if (ControlFiles.readLine(dir, f).isEmpty()) {
+        ControlFiles.write(dir, f, ControlFiles.readLine(dir.getParent(), f));
+      }
+    }
+  }
+
+  @Override
+  public void validate(ContainerContext container, ContainerSpec spec, SpecOperation operation)
+      throws ContainerException {
+    require(container.tree());
+    if (!spec.getCpu().hasMask()) {
+      return;
+    }
+    BitSet wanted = CpuList.fromMask(spec.getCpu().getMask());
+    if (wanted.isEmpty()) {
+      throw ContainerException.invalidArgument("cpu.mask selects no CPU");
+    }
+    BitSet online;
+    try {
+      online = CpuList.parse(Files.readString(ONLINE));
+    } catch (IOException e) {
+      throw ContainerException.failedPrecondition("cannot read " + ONLINE + ": " + e.getMessage());
+    }
+    BitSet offline = (BitSet) wanted.clone();
+    offline.andNot(online);
+    if (!offline.isEmpty()) {
+      throw ContainerException.invalidArgument("cpu.mask selects CPUs " + CpuList.format(offline)
+          + " that are not online (online: " + CpuList.format(online) + ")");
+    }
+  }
+}
