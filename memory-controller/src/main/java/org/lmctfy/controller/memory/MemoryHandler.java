@@ -83,11 +83,11 @@ final class MemoryHandler extends ControllerHandler implements StatsCapability {
   public void update(ContainerSpec spec, UpdatePolicy policy) throws ContainerException {
     MemorySpec m = spec.getMemory();
     boolean replace = policy == UpdatePolicy.REPLACE;
-    Long limit = m.hasLimit() ? m.getLimit() : replace ? -1L : null;
-    Long reservation = m.hasReservation() ? m.getReservation() : replace ? 0L : null;
-    Long swap = m.hasSwapLimit() ? m.getSwapLimit() : replace ? -1L : null;
+    Long limit = field(m.hasLimit(), m.getLimit(), replace, -1);
+    Long reservation = field(m.hasReservation(), m.getReservation(), replace, 0);
+    Long swap = field(m.hasSwapLimit(), m.getSwapLimit(), replace, -1);
     if (v2) {
-      Long max = m.hasMaxLimit() ? m.getMaxLimit() : replace ? -1L : null;
+      Long max = field(m.hasMaxLimit(), m.getMaxLimit(), replace, -1);
       if (max == null && limit != null && !ControlFiles.readLine(dir, HIGH).equals("max")) {
         writeField("limit", HIGH, v2Value(limit)); // DIFF of limit while a max_limit is in force
       } else if (limit != null || max != null) {
@@ -123,6 +123,14 @@ final class MemoryHandler extends ControllerHandler implements StatsCapability {
     if (reservation != null) {
       writeField("reservation", SOFT_LIMIT, Long.toString(reservation));
     }
+  }
+
+  /** The value to write: the spec's, the default on REPLACE, or null (leave the kernel's) on DIFF. */
+  private static Long field(boolean set, long value, boolean replace, long defaultValue) {
+    if (set) {
+      return value;
+    }
+    return replace ? Long.valueOf(defaultValue) : null;
   }
 
   /** Whether raising the limit to {@code limit} would pass the current memsw limit. */
