@@ -21,6 +21,7 @@ import org.lmctfy.api.proto.ContainerRecord;
 import org.lmctfy.api.proto.ContainerSpec;
 import org.lmctfy.api.proto.InitSpec;
 import org.lmctfy.api.proto.ResourceRecord;
+import org.lmctfy.spi.FreezerCapability;
 import org.lmctfy.spi.ResourceHandler;
 import org.lmctfy.spi.ResourceHandlerFactory;
 import org.lmctfy.spi.SpecOperation;
@@ -372,7 +373,9 @@ public final class ContainerApiImpl implements ContainerApi {
       if (record.isEmpty() || !tracking.exists(n)) {
         return false;
       }
-      tracking.killSubtree(n); // deepest first, so a parent's turn finds its children gone
+      // Deepest first, so a parent's turn finds its children gone. SIGKILL does not end a task frozen by
+      // the v1 freezer: if the processes linger, thaw this container (and its ancestors' hold stays).
+      tracking.killSubtree(n, () -> thaw(n));
       List<ResourceRecord> resources = new ArrayList<>(record.get().getResourceList());
       Collections.reverse(resources);
       Context ctx = context(n);
@@ -393,6 +396,23 @@ public final class ContainerApiImpl implements ContainerApi {
       tracking.rmdir(n);
       state.delete(n);
       return true;
+    }
+  }
+
+  /** Thaws a container whose controller can freeze; a failure leaves the kill to report what survived. */
+  private void thaw(ContainerName n) {
+    try {
+      for (String r : isolated(n)) {
+        Optional<ResourceHandlerFactory> f = factories.get(r);
+        if (f.isPresent()) {
+          Optional<ResourceHandler> h = f.get().attach(context(n));
+          if (h.isPresent() && h.get() instanceof FreezerCapability) {
+            ((FreezerCapability) h.get()).thaw();
+          }
+        }
+      }
+    } catch (ContainerException | RuntimeException e) {
+      // The bounded kill loop reports the processes that survive.
     }
   }
 

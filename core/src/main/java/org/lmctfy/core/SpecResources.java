@@ -4,6 +4,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import org.lmctfy.api.ContainerException;
 import org.lmctfy.api.proto.ContainerSpec;
+import org.lmctfy.api.proto.CpuSpec;
 import org.lmctfy.spi.ResourceHandlerFactory;
 
 /**
@@ -21,8 +22,12 @@ final class SpecResources {
     }
     Set<String> out = new TreeSet<>();
     if (spec.hasCpu()) {
-      out.add("cpu");
-      if (spec.getCpu().hasMask()) {
+      // A CpuSpec with only a mask is CPU affinity alone: the cpuset resource, not cpu.
+      CpuSpec c = spec.getCpu();
+      if (c.hasLimit() || c.hasMaxLimit() || c.hasSchedulingLatency() || !c.hasMask()) {
+        out.add("cpu");
+      }
+      if (c.hasMask()) {
         out.add("cpuset");
       }
     }

@@ -117,7 +117,16 @@ final class Tracking {
    * Kills every process of the subtree at {@code dir} and waits until none is left (bounded): cgroup.kill
    * where the kernel has it (atomic, also against forking), else rounds of SIGKILL to the listed pids.
    */
+  /** Called when killed processes linger: a v1 freezer holds frozen tasks until they are thawed. */
+  interface Unfreeze {
+    void run() throws ContainerException;
+  }
+
   void killSubtree(ContainerName name) throws ContainerException {
+    killSubtree(name, () -> { });
+  }
+
+  void killSubtree(ContainerName name, Unfreeze unfreeze) throws ContainerException {
     Path dir = dir(name);
     if (!populated(dir)) {
       return;
@@ -126,6 +135,8 @@ final class Tracking {
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(KILL_TIMEOUT_MS);
     boolean cgroupKill = hierarchy.unified() && ControlFiles.exists(dir, "cgroup.kill");
     long pause = TimeUnit.MICROSECONDS.toNanos(100);
+    long unfreezeAt = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(100);
+    boolean unfrozen = false;
     while (true) {
       if (cgroupKill) {
         // Documentation/admin-guide/cgroup-v2.rst, "cgroup.kill": kills the whole subtree atomically.
@@ -138,6 +149,10 @@ final class Tracking {
       LockSupport.parkNanos(pause);
       if (!populated(dir)) {
         return;
+      }
+      if (!unfrozen && System.nanoTime() > unfreezeAt) {
+        unfrozen = true;
+        unfreeze.run();
       }
       if (System.nanoTime() > deadline) {
         throw ContainerException.failedPrecondition("Processes " + subtreeProcesses(dir) + " of container "

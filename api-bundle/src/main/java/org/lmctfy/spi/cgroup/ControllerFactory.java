@@ -27,7 +27,7 @@ public abstract class ControllerFactory implements ResourceHandlerFactory {
    * The hierarchies holding this resource, main one first (e.g. cpu and, where mounted apart, cpuacct),
    * or empty when the machine lacks it.
    */
-  protected abstract List<Hierarchy> hierarchies(CgroupLayout layout);
+  public abstract List<Hierarchy> hierarchies(CgroupLayout layout);
 
   /**
    * The controller to enable in cgroup2's subtree_control (e.g. "io" for blockio), or null for a core

@@ -30,11 +30,13 @@ public final class CpuFactory extends ControllerFactory {
 
   @Override
   public boolean isMentioned(ContainerSpec spec) {
-    return spec.hasCpu();
+    // A CpuSpec with only a mask is affinity alone, which the cpuset resource owns.
+    CpuSpec c = spec.getCpu();
+    return spec.hasCpu() && (c.hasLimit() || c.hasMaxLimit() || c.hasSchedulingLatency() || !c.hasMask());
   }
 
   @Override
-  protected List<Hierarchy> hierarchies(CgroupLayout layout) {
+  public List<Hierarchy> hierarchies(CgroupLayout layout) {
     List<Hierarchy> out = new ArrayList<>();
     layout.forController("cpu").ifPresent(out::add);
     if (!out.isEmpty() && !out.get(0).unified()) {

@@ -36,7 +36,7 @@ public final class CpusetFactory extends ControllerFactory {
   }
 
   @Override
-  protected List<Hierarchy> hierarchies(CgroupLayout layout) {
+  public List<Hierarchy> hierarchies(CgroupLayout layout) {
     return layout.forController("cpuset").map(List::of).orElse(List.of());
   }
 

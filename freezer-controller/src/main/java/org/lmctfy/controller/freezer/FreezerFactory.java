@@ -37,7 +37,7 @@ public final class FreezerFactory extends ControllerFactory {
   }
 
   @Override
-  protected List<Hierarchy> hierarchies(CgroupLayout layout) {
+  public List<Hierarchy> hierarchies(CgroupLayout layout) {
     var v1 = layout.hierarchies().stream().filter(h -> !h.unified() && h.hasController("freezer")).findFirst();
     if (v1.isPresent()) {
       return List.of(v1.get());

@@ -32,7 +32,7 @@ public final class MemoryFactory extends ControllerFactory {
   }
 
   @Override
-  protected List<Hierarchy> hierarchies(CgroupLayout layout) {
+  public List<Hierarchy> hierarchies(CgroupLayout layout) {
     return layout.forController("memory").map(List::of).orElse(List.of());
   }
 

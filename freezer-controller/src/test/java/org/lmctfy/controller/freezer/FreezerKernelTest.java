@@ -1,0 +1,88 @@
+package org.lmctfy.controller.freezer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.lmctfy.api.Container;
+import org.lmctfy.api.StatsType;
+import org.lmctfy.api.proto.ContainerSpec;
+import org.lmctfy.core.testing.KernelRoot;
+import org.lmctfy.core.testing.Workload;
+
+/** pause/resume on the real kernel: a busy process really stops, children too (root only). */
+@Timeout(value = 90, unit = TimeUnit.SECONDS)
+class FreezerKernelTest {
+  private KernelRoot k;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    assumeTrue(KernelRoot.skipReason().isEmpty(), () -> KernelRoot.skipReason().get());
+    k = new KernelRoot(new FreezerFactory());
+    assumeTrue(!new FreezerFactory().hierarchies(k.layout).isEmpty(), "no freezer (v1) nor cgroup2");
+  }
+
+  @AfterEach
+  void tearDown() throws Exception {
+    if (k != null) {
+      try {
+        k.destroyAll();
+        assertThat(k.leftovers()).isEmpty();
+      } finally {
+        k.close();
+      }
+    }
+  }
+
+  private static long ticksOver(long pid, long millis) throws Exception {
+    long t0 = Workload.cpuTicks(pid);
+    Thread.sleep(millis);
+    return Workload.cpuTicks(pid) - t0;
+  }
+
+  @Test
+  void pauseStopsACountingProcessAndResumeRestartsIt() throws Exception {
+    Container c = k.api.create("/f", ContainerSpec.getDefaultInstance());
+    try (Workload busy = Workload.start(c, 60, "/bin/sh", "-c", "while :; do :; done")) {
+      long pid = busy.commandPid();
+      assertThat(ticksOver(pid, 300)).as("it runs").isGreaterThan(0);
+      c.pause();
+      assertThat(c.stats(StatsType.SUMMARY).getFreezerState()).isEqualTo("FROZEN");
+      assertThat(ticksOver(pid, 1000)).as("frozen: no CPU time for 1 s").isZero();
+      c.resume();
+      assertThat(c.stats(StatsType.SUMMARY).getFreezerState()).isEqualTo("THAWED");
+      assertThat(ticksOver(pid, 500)).as("it runs again").isGreaterThan(0);
+    }
+  }
+
+  @Test
+  void pausingAParentFreezesItsChildren() throws Exception {
+    Container parent = k.api.create("/p", ContainerSpec.getDefaultInstance());
+    Container child = k.api.create("/p/c", ContainerSpec.getDefaultInstance());
+    try (Workload busy = Workload.start(child, 60, "/bin/sh", "-c", "while :; do :; done")) {
+      long pid = busy.commandPid();
+      parent.pause();
+      assertThat(ticksOver(pid, 1000)).as("the child's process is frozen").isZero();
+      assertThat(child.stats(StatsType.SUMMARY).getFreezerState()).isEqualTo("FROZEN");
+      parent.resume();
+      assertThat(ticksOver(pid, 500)).isGreaterThan(0);
+    }
+  }
+
+  @Test
+  void destroyKillsAFrozenContainer() throws Exception {
+    Container c = k.api.create("/d", ContainerSpec.getDefaultInstance());
+    Workload busy = Workload.start(c, 60, "/bin/sh", "-c", "while :; do :; done");
+    try {
+      c.pause();
+      k.api.destroy(c);
+      assertThat(busy.process.waitFor(10, TimeUnit.SECONDS)).as("killed though frozen").isTrue();
+    } finally {
+      busy.close();
+    }
+  }
+}
