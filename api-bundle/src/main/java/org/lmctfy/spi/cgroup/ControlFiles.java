@@ -23,12 +23,13 @@ import org.lmctfy.api.StatusCode;
 
 /**
  * Typed access to cgroupfs control files and directories. Every write is one {@code write(2)} of the
- * whole value on a file opened without O_CREAT or O_TRUNC (cgroupfs takes a value per write; a missing file
- * means the kernel lacks the feature, which must surface, never be created) and without following a
- * symbolic link. Errors carry the file and the value.
+ * whole value on a file opened without O_CREAT (cgroupfs takes a value per write; a missing file means the
+ * kernel lacks the feature, which must surface, never be created) and without following a symbolic link. Errors carry the file and the value.
  */
 public final class ControlFiles {
-  private static final Set<OpenOption> WRITE = Set.of(StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+  // O_TRUNC is what a shell's "echo > file" does: cgroupfs ignores it, a fake tree then reads like the kernel.
+  private static final Set<OpenOption> WRITE =
+      Set.of(StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING, LinkOption.NOFOLLOW_LINKS);
   private static final Set<OpenOption> READ = Set.of(StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
   /** How long rmdir retries EBUSY while exiting tasks leave the cgroup (DESIGN §6). */
   private static final long RMDIR_BUSY_TIMEOUT_MS = 5_000;

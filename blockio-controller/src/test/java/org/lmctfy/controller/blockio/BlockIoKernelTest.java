@@ -153,7 +153,7 @@ class BlockIoKernelTest {
       Path dir = k.rootDir(h).resolve("w");
       String f = Stream.of("blkio.weight", "blkio.bfq.weight", "io.weight", "io.bfq.weight")
           .filter(x -> ControlFiles.exists(dir, x)).findFirst().get();
-      String expected = f.equals("io.weight") ? "4545" : "500";
+      String expected = f.equals("io.weight") ? "4950" : "500";
       assertThat(ControlFiles.read(dir, f)).contains(expected);
     } else {
       assertThatThrownBy(() -> k.api.create("/w", spec("blockio { device_limit_set { default_limit: 50 } }")))

@@ -130,6 +130,12 @@ public final class KernelRoot implements AutoCloseable {
     for (Path child : ControlFiles.subdirectories(dir)) {
       killAndRemove(h, child);
     }
+    if (ControlFiles.exists(dir, "freezer.state")) {
+      ControlFiles.write(dir, "freezer.state", "THAWED"); // SIGKILL does not end a v1-frozen task
+    }
+    if (ControlFiles.exists(dir, "cgroup.freeze")) {
+      ControlFiles.write(dir, "cgroup.freeze", "0");
+    }
     if (ControlFiles.exists(dir, "cgroup.procs")) {
       for (long pid : ControlFiles.readLongs(dir, "cgroup.procs")) {
         ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
