@@ -25,6 +25,8 @@ trap cleanup EXIT
 mkdir "$unified/$root"; made+=("$unified/$root")
 args+=("$unified/$root/bench")
 v2ctl=$(cat "$unified/cgroup.controllers")
+# The writes the real controllers make for the benchmark's spec (cpu limit 500, mask CPU 0, memory
+# limit 100 MiB, blockio {}), on whichever cgroup version holds each controller.
 add() { # controller, then file=value pairs for v1, then "|", then for v2
   local c=$1; shift
   local v1=() v2=() side=1
@@ -43,8 +45,9 @@ add() { # controller, then file=value pairs for v1, then "|", then for v2
 }
 add blkio "|"
 add io "|"
-add cpu cpu.shares=512 "|" cpu.weight=50
-add cpuset cpuset.cpus=0 cpuset.mems=0 "|" cpuset.cpus=0 cpuset.mems=0
+add cpu cpu.shares=512 "|" cpu.weight=59
+add cpuacct "|"
+add cpuset cpuset.cpus=0 cpuset.mems=0 "|" cpuset.cpus=0
 add freezer "|"
 add memory memory.limit_in_bytes=104857600 "|" memory.max=104857600
 floor=$("$here/target/create_destroy_floor" 3000 "${args[@]}" 2>"$here/target/floor.err") \

@@ -4,10 +4,12 @@ import java.util.concurrent.TimeUnit;
 import org.lmctfy.api.ContainerException;
 import org.lmctfy.api.SpecFormat;
 import org.lmctfy.api.proto.ContainerSpec;
-import org.lmctfy.core.testing.KernelFactories;
+import org.lmctfy.controller.blockio.BlockIoFactory;
+import org.lmctfy.controller.cpu.CpuFactory;
+import org.lmctfy.controller.cpuset.CpusetFactory;
+import org.lmctfy.controller.freezer.FreezerFactory;
+import org.lmctfy.controller.memory.MemoryFactory;
 import org.lmctfy.core.testing.KernelRoot;
-import org.lmctfy.core.testing.TestCgroupFactory;
-import org.lmctfy.spi.cgroup.CgroupLayout;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -22,8 +24,8 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * In-process create + destroy of one container isolating cpu, memory, cpuset, blockio and freezer, on the
- * real kernel (root). Compare with {@code c/create_destroy_floor.c}, which makes the same cgroupfs calls.
+ * In-process create + destroy of one container isolating cpu, memory, cpuset, blockio and freezer with
+ * the real controller bundles, on the real kernel (root). Compare with {@code c/create_destroy_floor.c}, which makes the same cgroupfs calls.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -37,7 +39,8 @@ public class CreateDestroyBenchmark {
 
   @Setup(Level.Trial)
   public void setUp() throws Exception {
-    root = new KernelRoot(KernelFactories.standard(CgroupLayout.detect()).toArray(new TestCgroupFactory[0]));
+    root = new KernelRoot(new CpuFactory(), new MemoryFactory(), new CpusetFactory(), new BlockIoFactory(),
+        new FreezerFactory());
     spec = SpecFormat.parse("cpu { limit: 500 mask { data: 1 } } memory { limit: 104857600 } blockio {}",
         ContainerSpec.newBuilder()).build();
     System.err.println("# cgroup root " + root.root + ", resources "

@@ -6,6 +6,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 import org.lmctfy.api.ContainerException;
+import org.lmctfy.api.StatusCode;
 import org.lmctfy.api.UpdatePolicy;
 import org.lmctfy.api.proto.ContainerSpec;
 import org.lmctfy.api.proto.InitSpec;
@@ -82,19 +83,24 @@ public abstract class ControllerFactory implements ResourceHandlerFactory {
             Subtree.enable(h, dir.getParent(), v2Controller());
           }
         } else {
-          if (!ControlFiles.isDirectory(dir.getParent())) {
-            throw ContainerException.failedPrecondition("Cannot isolate " + resource() + " in "
-                + container.name() + ": its parent does not isolate it (" + dir.getParent() + " is missing);"
-                + " on cgroup v1 a container can isolate a resource only if its parent does");
+          try {
+            ControlFiles.mkdir(dir);
+          } catch (ContainerException e) {
+            if (e.code() == StatusCode.NOT_FOUND) {
+              throw ContainerException.failedPrecondition("Cannot isolate " + resource() + " in "
+                  + container.name() + ": its parent does not isolate it (" + dir.getParent() + " is missing);"
+                  + " on cgroup v1 a container can isolate a resource only if its parent does");
+            }
+            throw e;
           }
-          ControlFiles.mkdir(dir);
           made.add(dir);
           prepareV1(h, dir);
         }
         dirs.add(dir);
       }
       ResourceHandler handler = handler(container, hs.get(0), dirs);
-      handler.update(spec, UpdatePolicy.REPLACE);
+      // A new cgroup starts at the kernel's defaults: write only what the spec asks for (DESIGN §6).
+      handler.update(spec, UpdatePolicy.DIFF);
       return handler;
     } catch (ContainerException | RuntimeException e) {
       Collections.reverse(made);

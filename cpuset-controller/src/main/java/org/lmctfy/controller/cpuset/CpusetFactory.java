@@ -7,11 +7,13 @@ import java.util.BitSet;
 import java.util.List;
 import org.lmctfy.api.ContainerException;
 import org.lmctfy.api.proto.ContainerSpec;
+import org.lmctfy.api.proto.InitSpec;
 import org.lmctfy.spi.ContainerContext;
 import org.lmctfy.spi.ResourceHandler;
 import org.lmctfy.spi.ResourceHandlerFactory;
 import org.lmctfy.spi.SpecOperation;
 import org.lmctfy.spi.cgroup.CgroupLayout;
+import org.lmctfy.spi.cgroup.CgroupTree;
 import org.lmctfy.spi.cgroup.ControlFiles;
 import org.lmctfy.spi.cgroup.ControllerFactory;
 import org.lmctfy.spi.cgroup.Hierarchy;
@@ -24,6 +26,8 @@ import org.osgi.service.component.annotations.Component;
 @Component(service = ResourceHandlerFactory.class, property = ResourceHandlerFactory.RESOURCE_PROPERTY + "=cpuset")
 public final class CpusetFactory extends ControllerFactory {
   static final Path ONLINE = Path.of("/sys/devices/system/cpu/online");
+  // Documentation/admin-guide/cgroup-v1/cgroups.rst, "cgroup.clone_children"
+  static final String CLONE_CHILDREN = "cgroup.clone_children";
 
   @Override
   public String resource() {
@@ -52,9 +56,24 @@ public final class CpusetFactory extends ControllerFactory {
 
   @Override
   protected void prepareV1(Hierarchy h, Path dir) throws ContainerException {
+    // cgroup.clone_children (set on the container root, inherited below) makes the kernel copy the
+    // parent's cpus and mems at mkdir; check the mems, and copy by hand where the flag is off.
+    if (!ControlFiles.readLine(dir, CpusetHandler.MEMS).isEmpty()) {
+      return;
+    }
     for (String f : List.of(CpusetHandler.CPUS, CpusetHandler.MEMS)) {
       if (ControlFiles.readLine(dir, f).isEmpty()) {
         ControlFiles.write(dir, f, ControlFiles.readLine(dir.getParent(), f));
+      }
+    }
+  }
+
+  @Override
+  public void initMachine(CgroupTree tree, InitSpec spec) throws ContainerException {
+    super.initMachine(tree, spec);
+    for (Hierarchy h : hierarchies(tree.layout())) {
+      if (!h.unified() && ControlFiles.exists(tree.rootDir(h), CLONE_CHILDREN)) {
+        ControlFiles.write(tree.rootDir(h), CLONE_CHILDREN, "1");
       }
     }
   }
