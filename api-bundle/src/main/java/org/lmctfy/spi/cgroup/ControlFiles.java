@@ -58,10 +58,14 @@ public final class ControlFiles {
   public static String read(Path dir, String file) throws ContainerException {
     Path p = dir.resolve(file);
     try (FileChannel ch = FileChannel.open(p, READ)) {
-      // cgroupfs files report size 0: read until EOF.
+      // cgroupfs files report size 0: read until EOF. kernfs hands a small file over in one read, so a
+      // read that does not fill the buffer ends it (saving the EOF read on the hot stats path).
       ByteBuffer buf = ByteBuffer.allocate(4096);
       java.io.ByteArrayOutputStream out = null;
       while (ch.read(buf) >= 0) {
+        if (out == null && buf.hasRemaining() && buf.position() > 0) {
+          break;
+        }
         if (!buf.hasRemaining()) {
           if (out == null) {
             out = new java.io.ByteArrayOutputStream();

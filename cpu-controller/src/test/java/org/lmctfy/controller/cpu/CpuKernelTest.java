@@ -87,11 +87,12 @@ class CpuKernelTest {
   @Test
   void specUpdatesAndResets() throws Exception {
     Container c = k.api.create("/s", spec("cpu { limit: 2000 max_limit: 1000 }"));
-    assertThat(c.spec().getCpu().getLimit()).isBetween(1990L, 2010L);
+    // v1 reads shares back exactly (±1 by rounding); cgroup2's coarser weight within about 1%.
+    assertThat(c.spec().getCpu().getLimit()).isBetween(1975L, 2025L);
     assertThat(c.spec().getCpu().getMaxLimit()).isEqualTo(1000);
     c.update(spec("cpu { max_limit: 500 }"), UpdatePolicy.DIFF);
     assertThat(c.spec().getCpu().getMaxLimit()).isEqualTo(500);
-    assertThat(c.spec().getCpu().getLimit()).isBetween(1990L, 2010L);
+    assertThat(c.spec().getCpu().getLimit()).isBetween(1975L, 2025L);
     c.update(spec("cpu { limit: 100 }"), UpdatePolicy.REPLACE);
     assertThat(c.spec().getCpu().hasMaxLimit()).as("REPLACE lifts the cap").isFalse();
     assertThat(c.spec().getCpu().getLimit()).isBetween(95L, 105L);
