@@ -55,6 +55,13 @@ public interface Container {
   /** Kills every process of this container (not of its subcontainers) and waits until none is left. */
   void killAll() throws ContainerException;
 
+  /**
+   * Kills every process of this container ({@code SELF}) or of its whole subtree ({@code RECURSIVE}),
+   * including processes that keep forking, and waits (bounded) until none is left; FAILED_PRECONDITION
+   * lists the survivors.
+   */
+  void killAll(ListPolicy policy) throws ContainerException;
+
   /** The pid of the container's init: a virtual host's own, else the system's (1). */
   long initPid() throws ContainerException;
 }

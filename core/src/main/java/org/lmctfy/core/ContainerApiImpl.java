@@ -43,6 +43,7 @@ public final class ContainerApiImpl implements ContainerApi {
   private final Path stateDir;
   private final String cgroupRoot;
   private final ContainerLocks locks;
+  private final ExecHelper execHelper;
   private volatile CgroupTree tree;
   private volatile StateStore state;
 
@@ -54,6 +55,11 @@ public final class ContainerApiImpl implements ContainerApi {
     this.tree = new CgroupTree(layout, cgroupRoot);
     this.state = new StateStore(stateDir, tree.root());
     this.locks = new ContainerLocks(stateDir.resolve("locks"));
+    this.execHelper = new ExecHelper(stateDir);
+  }
+
+  ExecHelper execHelper() {
+    return execHelper;
   }
 
   CgroupTree tree() {

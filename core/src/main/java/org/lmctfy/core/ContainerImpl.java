@@ -197,7 +197,30 @@ final class ContainerImpl implements Container {
 
   @Override
   public long run(List<String> command, RunSpec spec) throws ContainerException {
-    throw ContainerException.unimplemented("Container.run is not implemented in this release");
+    ExecHelper.checkCommand(command); // a bad command fails before anything is spawned
+    api.requireExists(name);
+    List<Path> dirs = new ArrayList<>();
+    dirs.add(api.tracking().dir(name));
+    dirs.addAll(resourceDirs());
+    refuseFrozen(dirs);
+    return api.execHelper().start(dirs, command, spec == null ? RunSpec.getDefaultInstance() : spec, null, null);
+  }
+
+  /** A process started into a frozen cgroup would stop before its first instruction: refuse. */
+  private void refuseFrozen(List<Path> dirs) throws ContainerException {
+    for (Path d : dirs) {
+      String state = null;
+      if (Files.exists(d.resolve("freezer.state"))) {
+        state = org.lmctfy.spi.cgroup.ControlFiles.readLine(d, "freezer.state");
+      } else if (Files.exists(d.resolve("cgroup.events"))
+          && org.lmctfy.spi.cgroup.ControlFiles.read(d, "cgroup.events").contains("frozen 1")) {
+        state = "FROZEN";
+      }
+      if (state != null && !state.equals("THAWED")) {
+        throw ContainerException.failedPrecondition("Container " + name + " is paused (" + state + " in " + d
+            + "): resume it before running a command");
+      }
+    }
   }
 
   @Override
@@ -316,16 +339,22 @@ final class ContainerImpl implements Container {
 
   @Override
   public void killAll() throws ContainerException {
+    killAll(ListPolicy.SELF);
+  }
+
+  @Override
+  public void killAll(ListPolicy policy) throws ContainerException {
     try (ContainerLocks.Held lock = api.locks().lock(name)) {
       api.requireExists(name);
       if (name.isRoot()) {
         throw ContainerException.invalidArgument("Refusing to kill every process of the root container /");
       }
-      if (!api.subcontainers(name, ListPolicy.SELF).isEmpty()) {
-        throw ContainerException.unimplemented("killAll of a container with subcontainers (only its own"
-            + " processes) is not implemented in this release; destroy kills the whole subtree");
+      Tracking t = api.tracking();
+      if (policy == ListPolicy.RECURSIVE || org.lmctfy.spi.cgroup.ControlFiles.subdirectories(t.dir(name)).isEmpty()) {
+        t.killSubtree(name);
+      } else {
+        t.killOwn(name);
       }
-      api.tracking().killSubtree(name);
     }
   }
 

@@ -162,6 +162,40 @@ final class Tracking {
     }
   }
 
+  /**
+   * Kills the processes of this cgroup only, not of its children: freeze (cgroup2: the subtree stops, so
+   * nothing forks meanwhile), SIGKILL the listed pids, thaw; repeat until none is left (bounded).
+   */
+  void killOwn(ContainerName name) throws ContainerException {
+    Path dir = dir(name);
+    refuseSelf(name);
+    boolean freeze = hierarchy.unified() && ControlFiles.exists(dir, "cgroup.freeze");
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(KILL_TIMEOUT_MS);
+    while (true) {
+      List<Long> pids = procsOf(dir);
+      if (pids.isEmpty()) {
+        return;
+      }
+      if (System.nanoTime() > deadline) {
+        throw ContainerException.failedPrecondition("Processes " + pids + " of container " + name
+            + " survived SIGKILL for " + KILL_TIMEOUT_MS + " ms. Some may be unkillable");
+      }
+      if (freeze) {
+        ControlFiles.write(dir, "cgroup.freeze", "1");
+      }
+      try {
+        for (long pid : pids) {
+          ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+        }
+      } finally {
+        if (freeze) {
+          ControlFiles.write(dir, "cgroup.freeze", "0"); // SIGKILL ends frozen cgroup2 tasks once thawed
+        }
+      }
+      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+    }
+  }
+
   /** Refuses to kill a subtree that holds the calling process itself. */
   private void refuseSelf(ContainerName name) throws ContainerException {
     Optional<String> mine = cgroupOf("self");

@@ -248,7 +248,10 @@ class ContainerApiFakeTreeTest {
   void notYetImplementedOperationsSaySo(LayoutKind kind) throws Exception {
     setUp(kind);
     Container c = api.create("/n", ContainerSpec.getDefaultInstance());
-    assertThat(codeOf(() -> c.run(List.of("/bin/true"), null))).isEqualTo(StatusCode.UNIMPLEMENTED);
+    assertThat(codeOf(() -> c.run(List.of("bin/true"), null))).isEqualTo(StatusCode.INVALID_ARGUMENT);
+    assertThat(codeOf(() -> c.run(List.of(), null))).isEqualTo(StatusCode.INVALID_ARGUMENT);
+    assertThat(codeOf(() -> c.run(List.of("/no/such/binary"), null))).isEqualTo(StatusCode.NOT_FOUND);
+    assertThat(codeOf(() -> c.run(List.of("/etc/passwd"), null))).isEqualTo(StatusCode.PERMISSION_DENIED);
     assertThat(codeOf(() -> c.exec(List.of("/bin/true")))).isEqualTo(StatusCode.UNIMPLEMENTED);
     assertThat(codeOf(() -> c.registerNotification(null, null))).isEqualTo(StatusCode.UNIMPLEMENTED);
     // No freezer controller: pause names what is missing.

@@ -1,0 +1,157 @@
+package org.lmctfy.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.lmctfy.api.Container;
+import org.lmctfy.api.ContainerException;
+import org.lmctfy.api.ListPolicy;
+import org.lmctfy.api.SpecFormat;
+import org.lmctfy.api.StatusCode;
+import org.lmctfy.api.proto.ContainerSpec;
+import org.lmctfy.api.proto.RunSpec;
+import org.lmctfy.core.testing.KernelFactories;
+import org.lmctfy.core.testing.KernelRoot;
+import org.lmctfy.core.testing.TestCgroupFactory;
+import org.lmctfy.spi.cgroup.Hierarchy;
+
+/** run, killAll and friends on the real kernel (root only). */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class ProcessesKernelTest {
+  @TempDir Path tmp;
+  private KernelRoot k;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    assumeTrue(KernelRoot.skipReason().isEmpty(), () -> KernelRoot.skipReason().get());
+    k = new KernelRoot(KernelFactories.standard(org.lmctfy.spi.cgroup.CgroupLayout.detect())
+        .toArray(new TestCgroupFactory[0]));
+  }
+
+  @AfterEach
+  void tearDown() throws Exception {
+    if (k != null) {
+      try {
+        k.destroyAll();
+        assertThat(k.leftovers()).isEmpty();
+      } finally {
+        k.close();
+      }
+    }
+  }
+
+  private static ContainerSpec spec(String text) throws ContainerException {
+    return SpecFormat.parse(text, ContainerSpec.newBuilder()).build();
+  }
+
+  private static void waitFor(long pid) throws Exception {
+    var h = ProcessHandle.of(pid);
+    if (h.isPresent()) {
+      h.get().onExit().get(30, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  void theCommandStartsInsideEveryCgroupOfTheContainer() throws Exception {
+    Container c = k.api.create("/r", spec("cpu { limit: 100 } memory { limit: 104857600 }"));
+    Path out = tmp.resolve("cgroup");
+    long pid = c.run(List.of("/bin/sh", "-c", "cat /proc/self/cgroup > " + out), RunSpec.getDefaultInstance());
+    waitFor(pid);
+    String cgroups = Files.readString(out);
+    Hierarchy t = k.layout.tracking().get();
+    assertThat(cgroups).contains((t.unified() ? "0::" : "name=" + t.name() + ":") + k.root + "/r\n");
+    Hierarchy mem = k.layout.forController("memory").get();
+    if (!mem.unified()) {
+      assertThat(cgroups).contains(":memory:" + k.root + "/r\n");
+      assertThat(cgroups).containsPattern(":cpu:" + k.root + "/r\n");
+    }
+  }
+
+  @Test
+  void fiftyChildrenForkedAtOnceAreAllInside() throws Exception {
+    Container c = k.api.create("/forks", ContainerSpec.getDefaultInstance());
+    long pid = c.run(List.of("/bin/sh", "-c", "for i in $(seq 50); do sleep 30 & done; wait"),
+        RunSpec.newBuilder().setFdPolicy(RunSpec.FdPolicy.DETACHED).build());
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (c.listProcesses(ListPolicy.SELF).size() < 51 && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    List<Long> pids = c.listProcesses(ListPolicy.SELF);
+    assertThat(pids).hasSize(51).contains(pid);
+    for (long p : pids) {
+      assertThat(k.api.detect(p)).as("pid %d", p).isEqualTo("/forks");
+    }
+    // DETACHED: a session of its own.
+    String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+    assertThat(Long.parseLong(f[3])).as("session id").isEqualTo(pid);
+    c.killAll();
+    assertThat(c.listProcesses(ListPolicy.SELF)).isEmpty();
+  }
+
+  @Test
+  void killAllEmptiesAContainerThatKeepsForking() throws Exception {
+    Container c = k.api.create("/forker", ContainerSpec.getDefaultInstance());
+    c.run(List.of("/bin/sh", "-c", "i=0; while [ $i -lt 3000 ]; do sleep 20 & i=$((i+1)); done; wait"),
+        RunSpec.newBuilder().setFdPolicy(RunSpec.FdPolicy.DETACHED).build());
+    Thread.sleep(300); // let it fork a while
+    assertThat(c.listProcesses(ListPolicy.SELF).size()).isGreaterThan(5);
+    c.killAll();
+    assertThat(c.listProcesses(ListPolicy.SELF)).isEmpty();
+  }
+
+  @Test
+  void killAllSelfSparesTheChildrenAndRecursiveDoesNot() throws Exception {
+    Container p = k.api.create("/p", ContainerSpec.getDefaultInstance());
+    Container ch = k.api.create("/p/c", ContainerSpec.getDefaultInstance());
+    RunSpec detached = RunSpec.newBuilder().setFdPolicy(RunSpec.FdPolicy.DETACHED).build();
+    long child = ch.run(List.of("/bin/sleep", "60"), detached);
+    assertThat(ch.listProcesses(ListPolicy.SELF)).containsExactly(child);
+    p.killAll(ListPolicy.SELF);
+    assertThat(ch.listProcesses(ListPolicy.SELF)).containsExactly(child);
+    p.killAll(ListPolicy.RECURSIVE);
+    assertThat(p.listProcesses(ListPolicy.RECURSIVE)).isEmpty();
+  }
+
+  @Test
+  void badInputGetsPreciseErrorsAndNothingRuns() throws Exception {
+    Container c = k.api.create("/bad", ContainerSpec.getDefaultInstance());
+    assertCode(() -> c.run(List.of("sh", "-c", "true"), null), StatusCode.INVALID_ARGUMENT, "absolute");
+    assertCode(() -> c.run(List.of(), null), StatusCode.INVALID_ARGUMENT, "empty");
+    assertCode(() -> c.run(List.of("/no/such/binary"), null), StatusCode.NOT_FOUND, "/no/such/binary");
+    assertCode(() -> c.run(List.of("/bin/true"), RunSpec.newBuilder().setFdPolicy(RunSpec.FdPolicy.UNKNOWN)
+        .build()), StatusCode.INVALID_ARGUMENT, "UNKNOWN");
+    assertCode(() -> c.enter(List.of(0L)), StatusCode.NOT_FOUND, "0");
+    assertThat(c.listProcesses(ListPolicy.SELF)).isEmpty();
+    k.api.destroy(c);
+    assertCode(() -> c.run(List.of("/bin/true"), null), StatusCode.NOT_FOUND, "/bad");
+  }
+
+  @Test
+  void theHelperReportsAFailedStepPrecisely() throws Exception {
+    ExecHelper helper = new ExecHelper(k.stateDir);
+    assertCode(() -> helper.start(List.of(tmp.resolve("not-a-cgroup")), List.of("/bin/true"),
+        RunSpec.getDefaultInstance(), null, null), StatusCode.NOT_FOUND, "not-a-cgroup/cgroup.procs");
+    assertCode(() -> helper.start(List.of(), List.of("/bin/true"), RunSpec.getDefaultInstance(), null,
+        tmp.resolve("no-such-dir")), StatusCode.NOT_FOUND, "chdir");
+  }
+
+  private static void assertCode(ThrowingCall call, StatusCode code, String fragment) {
+    assertThatThrownBy(call::run).isInstanceOfSatisfying(ContainerException.class,
+        e -> assertThat(e.code()).isEqualTo(code)).hasMessageContaining(fragment);
+  }
+
+  interface ThrowingCall {
+    void run() throws Exception;
+  }
+}
