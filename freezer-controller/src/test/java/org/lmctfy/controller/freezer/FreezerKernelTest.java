@@ -74,6 +74,19 @@ class FreezerKernelTest {
   }
 
   @Test
+  void nothingStartsIntoAPausedContainer() throws Exception {
+    Container c = k.api.create("/paused", ContainerSpec.getDefaultInstance());
+    c.pause();
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> c.run(java.util.List.of("/bin/true"), null))
+        .isInstanceOfSatisfying(org.lmctfy.api.ContainerException.class,
+            e -> assertThat(e.code()).isEqualTo(org.lmctfy.api.StatusCode.FAILED_PRECONDITION))
+        .hasMessageContaining("paused");
+    c.resume();
+    long pid = c.run(java.util.List.of("/bin/true"), null);
+    assertThat(ProcessHandle.of(pid).map(h -> h.onExit().join()).isPresent() || pid > 0).isTrue();
+  }
+
+  @Test
   void destroyKillsAFrozenContainer() throws Exception {
     Container c = k.api.create("/d", ContainerSpec.getDefaultInstance());
     Workload busy = Workload.start(c, 60, "/bin/sh", "-c", "while :; do :; done");
