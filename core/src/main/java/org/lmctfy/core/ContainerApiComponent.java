@@ -10,6 +10,7 @@ import org.lmctfy.spi.ResourceHandlerFactory;
 import org.lmctfy.spi.cgroup.CgroupLayout;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
@@ -47,6 +48,11 @@ public final class ContainerApiComponent implements ContainerApi {
   void activate(Config config) throws ContainerException {
     impl = new ContainerApiImpl(CgroupLayout.detect(), config.cgroup_root(), Path.of(config.state_dir()),
         factories);
+  }
+
+  @Deactivate
+  void deactivate() {
+    impl.close();
   }
 
   @Override

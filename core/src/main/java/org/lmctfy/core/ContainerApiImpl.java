@@ -38,12 +38,13 @@ import org.lmctfy.spi.cgroup.KernelErrors;
  * <p>A container exists when its directory exists in the tracking hierarchy and it has a record: cgroups
  * under the root that lmctfy did not create (e.g. systemd's slices) are never listed, entered or destroyed.
  */
-public final class ContainerApiImpl implements ContainerApi {
+public final class ContainerApiImpl implements ContainerApi, AutoCloseable {
   private final FactoryRegistry factories;
   private final Path stateDir;
   private final String cgroupRoot;
   private final ContainerLocks locks;
   private final ExecHelper execHelper;
+  private final Notifications notifications = new Notifications();
   private volatile CgroupTree tree;
   private volatile StateStore state;
 
@@ -60,6 +61,16 @@ public final class ContainerApiImpl implements ContainerApi {
 
   ExecHelper execHelper() {
     return execHelper;
+  }
+
+  Notifications notifications() {
+    return notifications;
+  }
+
+  /** Stops the notification loop; containers are untouched. */
+  @Override
+  public void close() {
+    notifications.close();
   }
 
   CgroupTree tree() {
@@ -401,6 +412,7 @@ public final class ContainerApiImpl implements ContainerApi {
       }
       tracking.rmdir(n);
       state.delete(n);
+      notifications.destroyed(n);
       return true;
     }
   }

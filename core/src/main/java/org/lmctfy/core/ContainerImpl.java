@@ -22,6 +22,8 @@ import org.lmctfy.api.proto.ContainerSpec;
 import org.lmctfy.api.proto.ContainerStats;
 import org.lmctfy.api.proto.EventSpec;
 import org.lmctfy.api.proto.RunSpec;
+import org.lmctfy.spi.EventProbe;
+import org.lmctfy.spi.EventSourceCapability;
 import org.lmctfy.spi.FreezerCapability;
 import org.lmctfy.spi.ResourceHandler;
 import org.lmctfy.spi.ResourceHandlerFactory;
@@ -329,12 +331,53 @@ final class ContainerImpl implements Container {
   @Override
   public NotificationHandle registerNotification(EventSpec spec, EventListener listener)
       throws ContainerException {
-    throw ContainerException.unimplemented("Notifications are not implemented in this release");
+    if (spec == null || listener == null) {
+      throw ContainerException.invalidArgument("registerNotification needs an EventSpec and a listener");
+    }
+    int events = (spec.hasOom() ? 1 : 0) + (spec.hasMemoryThreshold() ? 1 : 0) + (spec.hasContainerEmpty() ? 1 : 0);
+    if (events != 1) {
+      throw ContainerException.invalidArgument("An EventSpec names exactly one event (oom, memory_threshold or"
+          + " container_empty); this one names " + events + (spec.getUnknownFields().asMap().isEmpty() ? ""
+          : " and fields unknown to this version"));
+    }
+    api.requireExists(name);
+    EventProbe probe;
+    if (spec.hasContainerEmpty()) {
+      probe = new EmptyProbe(api.tracking(), api.tracking().dir(name));
+    } else {
+      probe = resourceProbe(spec).orElseThrow(() -> api.factories().get("memory").isPresent()
+          ? ContainerException.invalidArgument("No resource of " + name + " serves the event " + spec)
+          : ContainerException.unavailable("Memory events need the memory resource, whose controller is not"
+              + " active (bundle missing or stopped)"));
+    }
+    return api.notifications().register(name, this, probe, listener);
+  }
+
+  /** The probe of the nearest container (this or an ancestor) whose resource serves the event. */
+  private Optional<EventProbe> resourceProbe(EventSpec spec) throws ContainerException {
+    for (ResourceHandlerFactory f : api.factories().all()) {
+      for (ContainerName at = name; ; at = at.parent()) {
+        Optional<ResourceHandler> h = f.attach(api.context(at));
+        if (h.isPresent()) {
+          if (h.get() instanceof EventSourceCapability) {
+            Optional<EventProbe> p = ((EventSourceCapability) h.get()).probe(spec);
+            if (p.isPresent()) {
+              return p;
+            }
+          }
+          break;
+        }
+        if (at.isRoot()) {
+          break;
+        }
+      }
+    }
+    return Optional.empty();
   }
 
   @Override
   public void unregisterNotification(NotificationHandle handle) throws ContainerException {
-    throw ContainerException.unimplemented("Notifications are not implemented in this release");
+    api.notifications().unregister(handle);
   }
 
   @Override

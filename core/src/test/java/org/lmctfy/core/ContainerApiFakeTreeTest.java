@@ -253,7 +253,7 @@ class ContainerApiFakeTreeTest {
     assertThat(codeOf(() -> c.run(List.of("/no/such/binary"), null))).isEqualTo(StatusCode.NOT_FOUND);
     assertThat(codeOf(() -> c.run(List.of("/etc/passwd"), null))).isEqualTo(StatusCode.PERMISSION_DENIED);
     assertThat(codeOf(() -> c.exec(List.of("/bin/true")))).isEqualTo(StatusCode.UNIMPLEMENTED);
-    assertThat(codeOf(() -> c.registerNotification(null, null))).isEqualTo(StatusCode.UNIMPLEMENTED);
+    assertThat(codeOf(() -> c.registerNotification(null, null))).isEqualTo(StatusCode.INVALID_ARGUMENT);
     // No freezer controller: pause names what is missing.
     assertThat(codeOf(c::pause)).isEqualTo(StatusCode.FAILED_PRECONDITION);
     assertThat(codeOf(() -> c.enter(List.of(999_999_999L)))).isEqualTo(StatusCode.NOT_FOUND);

@@ -101,6 +101,7 @@ public final class KernelRoot implements AutoCloseable {
 
   @Override
   public void close() throws Exception {
+    api.close();
     Exception first = null;
     try {
       destroyAll();

@@ -11,7 +11,11 @@ import org.lmctfy.api.proto.ContainerStats;
 import org.lmctfy.api.proto.MemorySpec;
 import org.lmctfy.api.proto.MemoryStats;
 import org.lmctfy.spi.ContainerContext;
+import org.lmctfy.spi.EventProbe;
+import org.lmctfy.spi.EventSourceCapability;
 import org.lmctfy.spi.StatsCapability;
+import org.lmctfy.api.proto.EventSpec;
+import java.util.Optional;
 import org.lmctfy.spi.cgroup.ControlFiles;
 import org.lmctfy.spi.cgroup.ControllerHandler;
 import org.lmctfy.spi.cgroup.Hierarchy;
@@ -23,7 +27,7 @@ import org.lmctfy.spi.cgroup.Pressure;
  * cgroup-v2.rst "Memory"). Unlimited is -1 in the API, "-1" in v1 and "max" in cgroup2; v2 swap is
  * {@code swap_limit - limit} since lmctfy's swap_limit counts memory + swap (memsw).
  */
-final class MemoryHandler extends ControllerHandler implements StatsCapability {
+final class MemoryHandler extends ControllerHandler implements StatsCapability, EventSourceCapability {
   // v1
   static final String LIMIT = "memory.limit_in_bytes";
   static final String SOFT_LIMIT = "memory.soft_limit_in_bytes";
@@ -226,5 +230,19 @@ final class MemoryHandler extends ControllerHandler implements StatsCapability {
     // Working set: usage minus the inactive file cache of the same cgroup (DESIGN §6).
     out.setWorkingSet(Math.max(0, usage - stat.get(v2 ? "inactive_file" : "total_inactive_file")));
     Pressure.read(unifiedDir(), PRESSURE).ifPresent(out::setPressure);
+  }
+
+  @Override
+  public Optional<EventProbe> probe(EventSpec spec) throws ContainerException {
+    if (spec.hasOom()) {
+      return Optional.of(MemoryEvents.oom(dir, v2));
+    }
+    if (spec.hasMemoryThreshold()) {
+      if (!spec.getMemoryThreshold().hasUsage() || spec.getMemoryThreshold().getUsage() <= 0) {
+        throw ContainerException.invalidArgument("memory_threshold needs a usage in bytes > 0");
+      }
+      return Optional.of(MemoryEvents.threshold(dir, v2, spec.getMemoryThreshold().getUsage()));
+    }
+    return Optional.empty();
   }
 }

@@ -1,0 +1,147 @@
+package org.lmctfy.controller.memory;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.lmctfy.api.Container;
+import org.lmctfy.api.ContainerException;
+import org.lmctfy.api.NotificationHandle;
+import org.lmctfy.api.SpecFormat;
+import org.lmctfy.api.StatusCode;
+import org.lmctfy.api.proto.ContainerSpec;
+import org.lmctfy.api.proto.EventSpec;
+import org.lmctfy.api.proto.RunSpec;
+import org.lmctfy.core.testing.KernelRoot;
+
+/** OOM, threshold and empty notifications from real workloads (root only). */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class MemoryEventsKernelTest {
+  static final long MIB = 1024 * 1024;
+  private KernelRoot k;
+
+  record Event(StatusCode code, String detail, long nanos) {}
+
+  @BeforeEach
+  void setUp() throws Exception {
+    assumeTrue(KernelRoot.skipReason().isEmpty(), () -> KernelRoot.skipReason().get());
+    assumeTrue(org.lmctfy.spi.cgroup.CgroupLayout.detect().forController("memory").isPresent(), "no memory");
+    k = new KernelRoot(new MemoryFactory());
+  }
+
+  @AfterEach
+  void tearDown() throws Exception {
+    if (k != null) {
+      try {
+        k.destroyAll();
+        assertThat(k.leftovers()).isEmpty();
+      } finally {
+        k.close();
+      }
+    }
+  }
+
+  private static ContainerSpec spec(String text) throws ContainerException {
+    return SpecFormat.parse(text, ContainerSpec.newBuilder()).build();
+  }
+
+  private static EventSpec event(String text) throws ContainerException {
+    return SpecFormat.parse(text, EventSpec.newBuilder()).build();
+  }
+
+  private static final RunSpec DETACHED = RunSpec.newBuilder().setFdPolicy(RunSpec.FdPolicy.DETACHED).build();
+
+  private static void awaitExit(long pid) throws Exception {
+    var h = ProcessHandle.of(pid);
+    if (h.isPresent()) {
+      h.get().onExit().get(60, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  void oneOomNotificationPerKill() throws Exception {
+    Container c = k.api.create("/oom", spec("memory { limit: " + 64 * MIB + " }"));
+    BlockingQueue<Event> events = new LinkedBlockingQueue<>();
+    c.registerNotification(event("oom {}"), (ct, code, detail) -> events.add(new Event(code, detail, System.nanoTime())));
+    for (int kill = 1; kill <= 2; kill++) {
+      long pid = c.run(List.of("/usr/bin/tail", "/dev/zero"), DETACHED);
+      awaitExit(pid);
+      long exited = System.nanoTime();
+      Event e = events.poll(5, TimeUnit.SECONDS);
+      assertThat(e).as("OOM event %d", kill).isNotNull();
+      assertThat(e.code()).isEqualTo(StatusCode.OK);
+      assertThat(e.detail()).contains("oom_kill");
+      // Delivered within 100 ms of the process's death being seen here (often before it).
+      assertThat((e.nanos() - exited) / 1e6).as("ms after exit").isLessThan(100);
+      Thread.sleep(200);
+      assertThat(events).as("exactly one per kill").isEmpty();
+    }
+  }
+
+  @Test
+  void aThresholdFiresOnceWhenCrossedAndEmptyWhenTheLastProcessExits() throws Exception {
+    Container c = k.api.create("/t", spec("memory { limit: " + 256 * MIB + " }"));
+    BlockingQueue<Event> crossings = new LinkedBlockingQueue<>();
+    BlockingQueue<Event> empties = new LinkedBlockingQueue<>();
+    c.registerNotification(event("memory_threshold { usage: " + 32 * MIB + " }"),
+        (ct, code, detail) -> crossings.add(new Event(code, detail, System.nanoTime())));
+    c.registerNotification(event("container_empty {}"),
+        (ct, code, detail) -> empties.add(new Event(code, detail, System.nanoTime())));
+    // tail -n 1 holds its last line (64 MB of zeros) in memory, then exits.
+    long pid = c.run(List.of("/bin/sh", "-c", "head -c 67108864 /dev/zero | tail -n 1 > /dev/null; sleep 0.5"),
+        DETACHED);
+    awaitExit(pid);
+    Event crossed = crossings.poll(5, TimeUnit.SECONDS);
+    assertThat(crossed).isNotNull();
+    assertThat(crossed.detail()).contains("threshold " + 32 * MIB);
+    Event empty = empties.poll(5, TimeUnit.SECONDS);
+    assertThat(empty).isNotNull();
+    assertThat(empty.code()).isEqualTo(StatusCode.OK);
+    Thread.sleep(200);
+    assertThat(crossings).as("fires once").isEmpty();
+    assertThat(empties).isEmpty();
+  }
+
+  @Test
+  void destroyEndsRegistrationsWithNotFoundAndBadSpecsAreRejected() throws Exception {
+    Container c = k.api.create("/d", spec("memory { limit: " + 64 * MIB + " }"));
+    BlockingQueue<Event> events = new LinkedBlockingQueue<>();
+    NotificationHandle h = c.registerNotification(event("oom {}"),
+        (ct, code, detail) -> events.add(new Event(code, detail, System.nanoTime())));
+    assertCode(() -> c.registerNotification(event("oom {} container_empty {}"), (a, b, d) -> { }),
+        StatusCode.INVALID_ARGUMENT, "exactly one");
+    assertCode(() -> c.registerNotification(EventSpec.getDefaultInstance(), (a, b, d) -> { }),
+        StatusCode.INVALID_ARGUMENT, "exactly one");
+    assertCode(() -> c.registerNotification(event("memory_threshold { }"), (a, b, d) -> { }),
+        StatusCode.INVALID_ARGUMENT, "usage");
+    assertCode(() -> c.unregisterNotification(new NotificationHandle(987654)), StatusCode.INVALID_ARGUMENT,
+        "987654");
+    // A throwing listener is kept and does not hurt the others.
+    c.registerNotification(event("container_empty {}"), (a, b, d) -> {
+      throw new IllegalStateException("listener bug");
+    });
+    k.api.destroy(c);
+    Event last = events.poll(5, TimeUnit.SECONDS);
+    assertThat(last).isNotNull();
+    assertThat(last.code()).isEqualTo(StatusCode.NOT_FOUND);
+    assertCode(() -> c.registerNotification(event("oom {}"), (a, b, d) -> { }), StatusCode.NOT_FOUND, "/d");
+    assertCode(() -> c.unregisterNotification(h), StatusCode.INVALID_ARGUMENT, "notification");
+  }
+
+  private static void assertCode(ThrowingCall call, StatusCode code, String fragment) {
+    assertThatThrownBy(call::run).isInstanceOfSatisfying(ContainerException.class,
+        e -> assertThat(e.code()).isEqualTo(code)).hasMessageContaining(fragment);
+  }
+
+  interface ThrowingCall {
+    void run() throws Exception;
+  }
+}
