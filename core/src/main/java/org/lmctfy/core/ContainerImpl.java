@@ -225,9 +225,23 @@ final class ContainerImpl implements Container {
     }
   }
 
+  /**
+   * Moves the whole calling process (every thread of this JVM) into the container's cgroups, then
+   * replaces it with {@code command}. Returns only by throwing.
+   */
   @Override
   public void exec(List<String> command) throws ContainerException {
-    throw ContainerException.unimplemented("Container.exec is not implemented in this release");
+    ExecHelper.checkCommand(command);
+    api.requireExists(name);
+    List<Path> dirs = new ArrayList<>();
+    dirs.add(api.tracking().dir(name));
+    dirs.addAll(resourceDirs());
+    refuseFrozen(dirs);
+    String self = Long.toString(ProcessHandle.current().pid());
+    for (Path d : dirs) {
+      org.lmctfy.spi.cgroup.ControlFiles.write(d, "cgroup.procs", self);
+    }
+    throw SelfExec.exec(command);
   }
 
   @Override

@@ -245,14 +245,14 @@ class ContainerApiFakeTreeTest {
 
   @ParameterizedTest
   @EnumSource(names = {"HYBRID"})
-  void notYetImplementedOperationsSaySo(LayoutKind kind) throws Exception {
+  void processOperationsValidateTheirInput(LayoutKind kind) throws Exception {
     setUp(kind);
     Container c = api.create("/n", ContainerSpec.getDefaultInstance());
     assertThat(codeOf(() -> c.run(List.of("bin/true"), null))).isEqualTo(StatusCode.INVALID_ARGUMENT);
     assertThat(codeOf(() -> c.run(List.of(), null))).isEqualTo(StatusCode.INVALID_ARGUMENT);
     assertThat(codeOf(() -> c.run(List.of("/no/such/binary"), null))).isEqualTo(StatusCode.NOT_FOUND);
     assertThat(codeOf(() -> c.run(List.of("/etc/passwd"), null))).isEqualTo(StatusCode.PERMISSION_DENIED);
-    assertThat(codeOf(() -> c.exec(List.of("/bin/true")))).isEqualTo(StatusCode.UNIMPLEMENTED);
+    assertThat(codeOf(() -> c.exec(List.of("true")))).isEqualTo(StatusCode.INVALID_ARGUMENT);
     assertThat(codeOf(() -> c.registerNotification(null, null))).isEqualTo(StatusCode.INVALID_ARGUMENT);
     // No freezer controller: pause names what is missing.
     assertThat(codeOf(c::pause)).isEqualTo(StatusCode.FAILED_PRECONDITION);

@@ -124,6 +124,28 @@ class ProcessesKernelTest {
   }
 
   @Test
+  void execReplacesTheCallingProcessInsideTheContainer() throws Exception {
+    k.api.create("/x", ContainerSpec.getDefaultInstance());
+    String java = ProcessHandle.current().info().command().orElse("java");
+    Process p = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
+        "org.lmctfy.core.testing.ExecMain", k.root, k.stateDir.toString(), "/x", "/bin/cat", "/proc/self/cgroup")
+        .redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes());
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).as(out).isZero();
+    Hierarchy t = k.layout.tracking().get();
+    assertThat(out).contains((t.unified() ? "0::" : "name=" + t.name() + ":") + k.root + "/x\n");
+    // A missing command fails before the process moves.
+    Process bad = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
+        "org.lmctfy.core.testing.ExecMain", k.root, k.stateDir.toString(), "/x", "/no/such/cmd")
+        .redirectErrorStream(true).start();
+    String badOut = new String(bad.getInputStream().readAllBytes());
+    assertThat(bad.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(bad.exitValue()).as(badOut).isEqualTo(StatusCode.NOT_FOUND.number());
+    assertThat(badOut).contains("NOT_FOUND: No such command: /no/such/cmd");
+  }
+
+  @Test
   void badInputGetsPreciseErrorsAndNothingRuns() throws Exception {
     Container c = k.api.create("/bad", ContainerSpec.getDefaultInstance());
     assertCode(() -> c.run(List.of("sh", "-c", "true"), null), StatusCode.INVALID_ARGUMENT, "absolute");
