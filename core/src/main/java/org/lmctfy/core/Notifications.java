@@ -30,7 +30,7 @@ import org.lmctfy.spi.cgroup.KernelErrors;
  * their own threads, so a slow one delays nobody; one that throws is logged and kept.
  */
 final class Notifications implements AutoCloseable {
-  static final long SAMPLE_MS = 5;
+  static final long SAMPLE_MS = 2;
   private static final System.Logger LOG = System.getLogger(Notifications.class.getName());
 
   private record Registration(long id, ContainerName name, Container container, EventProbe probe,
@@ -92,13 +92,20 @@ final class Notifications implements AutoCloseable {
   }
 
   private void deliver(Registration r, StatusCode code, String detail) {
-    listeners.execute(() -> {
-      try {
-        r.listener.onEvent(r.container, code, detail);
-      } catch (RuntimeException e) {
-        LOG.log(System.Logger.Level.WARNING, "notification listener " + r.id + " of " + r.name + " threw", e);
-      }
-    });
+    if (closed) {
+      return; // shut down: nobody is listening any more
+    }
+    try {
+      listeners.execute(() -> {
+        try {
+          r.listener.onEvent(r.container, code, detail);
+        } catch (RuntimeException e) {
+          LOG.log(System.Logger.Level.WARNING, "notification listener " + r.id + " of " + r.name + " threw", e);
+        }
+      });
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      // closed meanwhile
+    }
   }
 
   private void run() {

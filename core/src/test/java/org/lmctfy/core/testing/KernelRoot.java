@@ -101,12 +101,13 @@ public final class KernelRoot implements AutoCloseable {
 
   @Override
   public void close() throws Exception {
-    api.close();
     Exception first = null;
     try {
       destroyAll();
     } catch (ContainerException e) {
       first = e;
+    } finally {
+      api.close();
     }
     // Whatever is left (a test that bypassed the API, a failed destroy): remove deepest first.
     for (Hierarchy h : layout.hierarchies()) {
