@@ -146,6 +146,31 @@ class ProcessesKernelTest {
   }
 
   @Test
+  void enteringOneThreadMovesItsProcessOnCgroupTwoAndOnlyTheThreadOnV1() throws Exception {
+    Container c = k.api.create("/threads", ContainerSpec.getDefaultInstance());
+    // A process with a second thread: sh running a background job is two processes, so use the JVM's
+    // own test helper: a Java child with an extra thread.
+    String java = ProcessHandle.current().info().command().orElse("java");
+    Process p = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
+        "org.lmctfy.core.testing.TwoThreads").start();
+    try {
+      String tid = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream())).readLine().trim();
+      long thread = Long.parseLong(tid);
+      c.enter(List.of(thread));
+      Hierarchy t = k.layout.tracking().get();
+      if (t.unified()) {
+        assertThat(c.listProcesses(ListPolicy.SELF)).containsExactly(p.pid());
+      } else {
+        assertThat(c.listThreads(ListPolicy.SELF)).containsExactly(thread);
+        assertThat(c.listProcesses(ListPolicy.SELF)).containsExactly(p.pid());
+      }
+    } finally {
+      p.destroyForcibly();
+      p.waitFor(10, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
   void badInputGetsPreciseErrorsAndNothingRuns() throws Exception {
     Container c = k.api.create("/bad", ContainerSpec.getDefaultInstance());
     assertCode(() -> c.run(List.of("sh", "-c", "true"), null), StatusCode.INVALID_ARGUMENT, "absolute");

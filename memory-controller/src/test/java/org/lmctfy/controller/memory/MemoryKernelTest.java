@@ -105,6 +105,28 @@ class MemoryKernelTest {
   }
 
   @Test
+  void cgroupTwoForbidsResourcesForChildrenOfAContainerWithProcesses() throws Exception {
+    Hierarchy mem = h;
+    Container a = k.api.create("/a", ContainerSpec.getDefaultInstance());
+    long pid = a.run(java.util.List.of("/bin/sleep", "30"), org.lmctfy.api.proto.RunSpec.newBuilder().setFdPolicy(org.lmctfy.api.proto.RunSpec.FdPolicy.DETACHED)
+        .build());
+    if (mem.unified()) {
+      // cgroup-v2.rst "No Internal Process Constraint": /a holds a process, so it cannot hand memory down.
+      assertCode(() -> k.api.create("/a/b", spec("memory { limit: 104857600 }")), StatusCode.FAILED_PRECONDITION,
+          "no process of its own");
+      assertThat(k.api.get("/a").listSubcontainers(org.lmctfy.api.ListPolicy.SELF)).isEmpty();
+      // A subcontainer without resources is fine: membership needs no controller.
+      k.api.create("/a/plain", ContainerSpec.getDefaultInstance());
+    } else {
+      // v1 hierarchies have no such rule, but /a does not isolate memory, so /a/b cannot (v1 nesting).
+      assertCode(() -> k.api.create("/a/b", spec("memory { limit: 104857600 }")), StatusCode.FAILED_PRECONDITION,
+          "parent does not isolate it");
+      k.api.create("/a/plain", ContainerSpec.getDefaultInstance());
+    }
+    assertThat(a.listProcesses(org.lmctfy.api.ListPolicy.SELF)).containsExactly(pid);
+  }
+
+  @Test
   void badValuesAndPatchedKernelFieldsAreRejectedBeforeAnythingIsWritten() throws Exception {
     assertCode(() -> k.api.create("/bad", spec("memory { limit: 0 }")), StatusCode.INVALID_ARGUMENT, "limit");
     assertCode(() -> k.api.create("/bad", spec("memory { limit: -5 }")), StatusCode.INVALID_ARGUMENT, "limit");
