@@ -149,6 +149,28 @@ class ContainerTreeKernelTest {
   }
 
   @Test
+  void ownerDelegatesTheContainersCgroups() throws Exception {
+    api().create("/owned", spec("owner: 65534 owner_group: 65534 memory { limit: 104857600 }"));
+    Path dir = trackingDir("/owned");
+    for (String f : List.of("", "cgroup.procs")) {
+      Path p = f.isEmpty() ? dir : dir.resolve(f);
+      assertThat(Files.getAttribute(p, "unix:uid")).as(p.toString()).isEqualTo(65534);
+      assertThat(Files.getAttribute(p, "unix:gid")).as(p.toString()).isEqualTo(65534);
+    }
+    if (k.layout.tracking().get().unified()) {
+      // cgroup-v2.rst "Delegation Containment": the delegate may also manage its children's controllers.
+      assertThat(Files.getAttribute(dir.resolve("cgroup.subtree_control"), "unix:uid")).isEqualTo(65534);
+      assertThat(Files.getAttribute(dir.resolve("cgroup.threads"), "unix:uid")).isEqualTo(65534);
+      // ...but not its own limits, which belong to the parent's owner.
+      assertThat(Files.getAttribute(dir.resolve("cgroup.max.descendants"), "unix:uid")).isEqualTo(0);
+    }
+    Hierarchy mem = k.layout.forController("memory").get();
+    if (!mem.unified()) {
+      assertThat(Files.getAttribute(k.rootDir(mem).resolve("owned/tasks"), "unix:uid")).isEqualTo(65534);
+    }
+  }
+
+  @Test
   void destroyRefusesToKillTheCallingProcess() throws Exception {
     // Never destroy the container that holds us: the test JVM would die.
     Container c = api().create("/self", ContainerSpec.getDefaultInstance());
