@@ -1,5 +1,7 @@
 package org.lmctfy.spi;
 
+import com.google.protobuf.Descriptors;
+import java.util.List;
 import java.util.Optional;
 import org.lmctfy.api.ContainerException;
 import org.lmctfy.api.proto.ContainerSpec;
@@ -41,6 +43,14 @@ public interface ResourceHandlerFactory {
    * the container does not isolate it.
    */
   Optional<ResourceHandler> attach(ContainerContext container) throws ContainerException;
+
+  /**
+   * The message types a vendor resource puts into {@code ContainerSpec.extensions} and
+   * {@code ContainerStats.extensions}, so that specs and stats in text format can name them.
+   */
+  default List<Descriptors.Descriptor> extensionTypes() {
+    return List.of();
+  }
 
   /** Prepares the machine (idempotent), e.g. the cpu {@code batch} cgroup. */
   default void initMachine(CgroupTree tree, InitSpec spec) throws ContainerException {}

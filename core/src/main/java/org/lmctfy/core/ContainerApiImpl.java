@@ -67,6 +67,18 @@ public final class ContainerApiImpl implements ContainerApi, AutoCloseable {
     return notifications;
   }
 
+  /**
+   * A type registry of every active resource's extension messages, for parsing and printing specs and
+   * stats in text format ({@link org.lmctfy.api.SpecFormat}).
+   */
+  public com.google.protobuf.TypeRegistry typeRegistry() {
+    com.google.protobuf.TypeRegistry.Builder b = com.google.protobuf.TypeRegistry.newBuilder();
+    for (ResourceHandlerFactory f : factories.all()) {
+      b.add(f.extensionTypes());
+    }
+    return b.build();
+  }
+
   /** Stops the notification loop; containers are untouched. */
   @Override
   public void close() {
