@@ -21,6 +21,7 @@ import org.lmctfy.api.StatusCode;
 import org.lmctfy.api.proto.ContainerSpec;
 import org.lmctfy.api.proto.RunSpec;
 import org.lmctfy.core.testing.KernelFactories;
+import org.lmctfy.core.testing.Expect;
 import org.lmctfy.core.testing.KernelRoot;
 import org.lmctfy.core.testing.TestCgroupFactory;
 import org.lmctfy.spi.cgroup.Hierarchy;
@@ -33,7 +34,7 @@ class ProcessesKernelTest {
 
   @BeforeEach
   void setUp() throws Exception {
-    assumeTrue(KernelRoot.skipReason().isEmpty(), () -> KernelRoot.skipReason().get());
+    KernelRoot.assumeKernel();
     k = new KernelRoot(KernelFactories.standard(org.lmctfy.spi.cgroup.CgroupLayout.detect())
         .toArray(new TestCgroupFactory[0]));
   }
@@ -41,12 +42,7 @@ class ProcessesKernelTest {
   @AfterEach
   void tearDown() throws Exception {
     if (k != null) {
-      try {
-        k.destroyAll();
-        assertThat(k.leftovers()).isEmpty();
-      } finally {
-        k.close();
-      }
+      k.finish();
     }
   }
 
@@ -193,12 +189,7 @@ class ProcessesKernelTest {
         tmp.resolve("no-such-dir")), StatusCode.NOT_FOUND, "chdir");
   }
 
-  private static void assertCode(ThrowingCall call, StatusCode code, String fragment) {
-    assertThatThrownBy(call::run).isInstanceOfSatisfying(ContainerException.class,
-        e -> assertThat(e.code()).isEqualTo(code)).hasMessageContaining(fragment);
-  }
-
-  interface ThrowingCall {
-    void run() throws Exception;
+  private static void assertCode(Expect.Call call, StatusCode code, String fragment) {
+    Expect.code(call, code, fragment);
   }
 }

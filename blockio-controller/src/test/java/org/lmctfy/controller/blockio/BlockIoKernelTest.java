@@ -37,7 +37,7 @@ class BlockIoKernelTest {
 
   @BeforeEach
   void setUp() throws Exception {
-    assumeTrue(KernelRoot.skipReason().isEmpty(), () -> KernelRoot.skipReason().get());
+    KernelRoot.assumeKernel();
     Optional<String> d = wholeDisk();
     if (d.isEmpty()) {
       d = loopDevice();
@@ -98,12 +98,7 @@ class BlockIoKernelTest {
       Files.deleteIfExists(loopFile);
     }
     if (k != null) {
-      try {
-        k.destroyAll();
-        assertThat(k.leftovers()).isEmpty();
-      } finally {
-        k.close();
-      }
+      k.finish();
     }
   }
 

@@ -99,6 +99,27 @@ public final class KernelRoot implements AutoCloseable {
     }
   }
 
+  /**
+   * For a test's @AfterEach: destroys every container through the API, checks that destroy left no
+   * cgroup behind, then closes (which removes whatever is left in any case).
+   */
+  public void finish() throws Exception {
+    try {
+      destroyAll();
+      List<Path> left = leftovers();
+      if (!left.isEmpty()) {
+        throw new AssertionError("destroy left cgroups behind: " + left);
+      }
+    } finally {
+      close();
+    }
+  }
+
+  /** Skips the calling test (JUnit assumption) where kernel tests cannot run, saying why. */
+  public static void assumeKernel() {
+    org.junit.jupiter.api.Assumptions.assumeTrue(skipReason().isEmpty(), () -> skipReason().get());
+  }
+
   @Override
   public void close() throws Exception {
     Exception first = null;

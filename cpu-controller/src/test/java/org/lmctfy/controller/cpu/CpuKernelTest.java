@@ -31,7 +31,7 @@ class CpuKernelTest {
 
   @BeforeEach
   void setUp() throws Exception {
-    assumeTrue(KernelRoot.skipReason().isEmpty(), () -> KernelRoot.skipReason().get());
+    KernelRoot.assumeKernel();
     assumeTrue(org.lmctfy.spi.cgroup.CgroupLayout.detect().forController("cpu").isPresent(), "no cpu controller");
     k = new KernelRoot(new CpuFactory());
     h = k.layout.forController("cpu").get();
@@ -40,12 +40,7 @@ class CpuKernelTest {
   @AfterEach
   void tearDown() throws Exception {
     if (k != null) {
-      try {
-        k.destroyAll();
-        assertThat(k.leftovers()).isEmpty();
-      } finally {
-        k.close();
-      }
+      k.finish();
     }
   }
 

@@ -32,7 +32,7 @@ class CpusetKernelTest {
 
   @BeforeEach
   void setUp() throws Exception {
-    assumeTrue(KernelRoot.skipReason().isEmpty(), () -> KernelRoot.skipReason().get());
+    KernelRoot.assumeKernel();
     assumeTrue(org.lmctfy.spi.cgroup.CgroupLayout.detect().forController("cpuset").isPresent(), "no cpuset");
     k = new KernelRoot(new CpusetFactory());
     h = k.layout.forController("cpuset").get();
@@ -42,12 +42,7 @@ class CpusetKernelTest {
   @AfterEach
   void tearDown() throws Exception {
     if (k != null) {
-      try {
-        k.destroyAll();
-        assertThat(k.leftovers()).isEmpty();
-      } finally {
-        k.close();
-      }
+      k.finish();
     }
   }
 

@@ -20,6 +20,7 @@ import org.lmctfy.api.StatusCode;
 import org.lmctfy.api.proto.ContainerSpec;
 import org.lmctfy.api.proto.EventSpec;
 import org.lmctfy.api.proto.RunSpec;
+import org.lmctfy.core.testing.Expect;
 import org.lmctfy.core.testing.KernelRoot;
 
 /** OOM, threshold and empty notifications from real workloads (root only). */
@@ -32,7 +33,7 @@ class MemoryEventsKernelTest {
 
   @BeforeEach
   void setUp() throws Exception {
-    assumeTrue(KernelRoot.skipReason().isEmpty(), () -> KernelRoot.skipReason().get());
+    KernelRoot.assumeKernel();
     assumeTrue(org.lmctfy.spi.cgroup.CgroupLayout.detect().forController("memory").isPresent(), "no memory");
     k = new KernelRoot(new MemoryFactory());
   }
@@ -40,12 +41,7 @@ class MemoryEventsKernelTest {
   @AfterEach
   void tearDown() throws Exception {
     if (k != null) {
-      try {
-        k.destroyAll();
-        assertThat(k.leftovers()).isEmpty();
-      } finally {
-        k.close();
-      }
+      k.finish();
     }
   }
 
@@ -136,12 +132,7 @@ class MemoryEventsKernelTest {
     assertCode(() -> c.unregisterNotification(h), StatusCode.INVALID_ARGUMENT, "notification");
   }
 
-  private static void assertCode(ThrowingCall call, StatusCode code, String fragment) {
-    assertThatThrownBy(call::run).isInstanceOfSatisfying(ContainerException.class,
-        e -> assertThat(e.code()).isEqualTo(code)).hasMessageContaining(fragment);
-  }
-
-  interface ThrowingCall {
-    void run() throws Exception;
+  private static void assertCode(Expect.Call call, StatusCode code, String fragment) {
+    Expect.code(call, code, fragment);
   }
 }

@@ -18,6 +18,7 @@ import org.lmctfy.api.StatusCode;
 import org.lmctfy.api.UpdatePolicy;
 import org.lmctfy.api.proto.ContainerSpec;
 import org.lmctfy.api.proto.MemoryStats;
+import org.lmctfy.core.testing.Expect;
 import org.lmctfy.core.testing.KernelRoot;
 import org.lmctfy.core.testing.Workload;
 import org.lmctfy.spi.cgroup.ControlFiles;
@@ -32,7 +33,7 @@ class MemoryKernelTest {
 
   @BeforeEach
   void setUp() throws Exception {
-    assumeTrue(KernelRoot.skipReason().isEmpty(), () -> KernelRoot.skipReason().get());
+    KernelRoot.assumeKernel();
     assumeTrue(org.lmctfy.spi.cgroup.CgroupLayout.detect().forController("memory").isPresent(),
         "no memory controller on this host");
     k = new KernelRoot(new MemoryFactory());
@@ -42,12 +43,7 @@ class MemoryKernelTest {
   @AfterEach
   void tearDown() throws Exception {
     if (k != null) {
-      try {
-        k.destroyAll();
-        assertThat(k.leftovers()).isEmpty();
-      } finally {
-        k.close();
-      }
+      k.finish();
     }
   }
 
@@ -145,12 +141,7 @@ class MemoryKernelTest {
     assertThat(k.leftovers()).isEmpty();
   }
 
-  private static void assertCode(ThrowingCall call, StatusCode code, String fragment) {
-    assertThatThrownBy(call::run).isInstanceOfSatisfying(ContainerException.class,
-        e -> assertThat(e.code()).isEqualTo(code)).hasMessageContaining(fragment);
-  }
-
-  interface ThrowingCall {
-    void run() throws Exception;
+  private static void assertCode(Expect.Call call, StatusCode code, String fragment) {
+    Expect.code(call, code, fragment);
   }
 }

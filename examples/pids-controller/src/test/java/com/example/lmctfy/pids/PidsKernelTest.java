@@ -32,7 +32,7 @@ class PidsKernelTest {
 
   @BeforeEach
   void setUp() throws Exception {
-    assumeTrue(KernelRoot.skipReason().isEmpty(), () -> KernelRoot.skipReason().get());
+    KernelRoot.assumeKernel();
     assumeTrue(org.lmctfy.spi.cgroup.CgroupLayout.detect().forController("pids").isPresent(), "no pids");
     k = new KernelRoot(new PidsFactory());
     types = k.api.typeRegistry();
@@ -41,12 +41,7 @@ class PidsKernelTest {
   @AfterEach
   void tearDown() throws Exception {
     if (k != null) {
-      try {
-        k.destroyAll();
-        assertThat(k.leftovers()).isEmpty();
-      } finally {
-        k.close();
-      }
+      k.finish();
     }
   }
 
