@@ -1,0 +1,109 @@
+package org.lmctfy.launcher.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import org.lmctfy.api.ContainerException;
+import org.lmctfy.api.SpecFormat;
+import org.lmctfy.core.ContainerApiImpl;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code lmctfy}: lmctfy's command tree (reference §4), its flags and exit codes (the numeric status
+ * code, errors on stderr as {@code <CODE>: <message>}).
+ */
+@Command(name = "lmctfy", mixinStandardHelpOptions = false, sortOptions = false,
+    description = "Let Me Contain That For You: create, run in, inspect and destroy containers.",
+    subcommands = {
+        ContainerCommands.Create.class, ContainerCommands.Destroy.class, ContainerCommands.Detect.class,
+        ContainerCommands.Enter.class, ContainerCommands.Init.class, ContainerCommands.KillAll.class,
+        ListCommands.class, NotifyCommands.class, ContainerCommands.Pause.class, ContainerCommands.Resume.class,
+        ContainerCommands.Run.class, ContainerCommands.SpecCommand.class, StatsCommands.class,
+        UpdateCommands.class, ContainerCommands.Version.class, CommandLine.HelpCommand.class},
+    footer = {"", "Exit code: the status code (0 OK, 3 INVALID_ARGUMENT, 5 NOT_FOUND, 6 ALREADY_EXISTS,"
+        + " 9 FAILED_PRECONDITION, 12 UNIMPLEMENTED, 14 UNAVAILABLE, ...).",
+        "Example: lmctfy create /job 'cpu { limit: 500 } memory { limit: 100000000 }'"})
+public final class LmctfyCommand implements Callable<Integer> {
+  static final String VERSION = "0.1.0-SNAPSHOT";
+
+  @Spec CommandLine.Model.CommandSpec spec;
+
+  @Option(names = "-l", description = "Long output: key | value.") boolean styleLong;
+  @Option(names = "-p", description = "Pairs output: key=\"value\" (the default).") boolean stylePairs;
+  @Option(names = "-v", description = "Values output: values only.") boolean styleValues;
+  @Option(names = {"-V", "--lmctfy_version"}, description = "Print the version and exit.") boolean version;
+
+  @Option(names = "--cgroup-root", description = "cgroup path of container / (default: $LMCTFY_CGROUP_ROOT or /).",
+      defaultValue = "${env:LMCTFY_CGROUP_ROOT:-/}")
+  String cgroupRoot;
+
+  @Option(names = "--state-dir", description = "Records and locks (default: $LMCTFY_STATE_DIR or /run/lmctfy).",
+      defaultValue = "${env:LMCTFY_STATE_DIR:-/run/lmctfy}")
+  Path stateDir;
+
+  private ContainerApiImpl api;
+
+  @Override
+  public Integer call() {
+    if (version) {
+      out().println("lmctfy version " + VERSION);
+      out().flush();
+      return 0;
+    }
+    spec.commandLine().usage(out());
+    return 0;
+  }
+
+  ContainerApiImpl api() throws ContainerException {
+    if (api == null) {
+      api = Embedded.open(cgroupRoot, stateDir);
+    }
+    return api;
+  }
+
+  void close() {
+    if (api != null) {
+      api.close();
+    }
+  }
+
+  PrintWriter out() {
+    return spec.commandLine().getOut();
+  }
+
+  Output output() {
+    Output.Style style = styleValues ? Output.Style.VALUES : styleLong ? Output.Style.LONG : Output.Style.PAIRS;
+    return new Output(out(), style);
+  }
+
+  /** lmctfy's spec input: the argument, or -c FILE ("-" = stdin), exactly one of them. */
+  static byte[] specInput(String inline, String configFile, boolean required) throws ContainerException {
+    if (inline != null && configFile != null) {
+      throw ContainerException.invalidArgument("Give the spec either inline or with -c, not both");
+    }
+    if (configFile != null) {
+      try {
+        return configFile.equals("-") ? System.in.readAllBytes() : Files.readAllBytes(Path.of(configFile));
+      } catch (IOException e) {
+        throw ContainerException.notFound("Cannot read the spec file " + configFile + ": " + e.getMessage());
+      }
+    }
+    if (inline == null) {
+      if (required) {
+        throw ContainerException.invalidArgument("Missing spec: give it inline or with -c FILE (or -c - for stdin)");
+      }
+      return new byte[0];
+    }
+    return inline.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+  }
+
+  static <B extends com.google.protobuf.Message.Builder> B parse(byte[] input, B builder,
+      com.google.protobuf.TypeRegistry types) throws ContainerException {
+    return SpecFormat.parse(input, builder, types);
+  }
+}

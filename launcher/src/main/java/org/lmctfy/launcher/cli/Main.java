@@ -1,0 +1,45 @@
+package org.lmctfy.launcher.cli;
+
+import java.io.PrintWriter;
+import org.lmctfy.api.ContainerException;
+import org.lmctfy.api.StatusCode;
+import picocli.CommandLine;
+
+/** Entry point of {@code lmctfy}. */
+public final class Main {
+  private Main() {}
+
+  public static void main(String[] args) {
+    System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+  }
+
+  /** Runs one command line; returns the exit code (the numeric status code). */
+  public static int run(String[] args, PrintWriter out, PrintWriter err) {
+    LmctfyCommand root = new LmctfyCommand();
+    CommandLine cl = new CommandLine(root);
+    cl.setOut(out);
+    cl.setErr(err);
+    cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
+      if (ex instanceof ContainerException) {
+        ContainerException e = (ContainerException) ex;
+        err.println(e.code() + ": " + e.getMessage());
+        err.flush();
+        return e.code().number();
+      }
+      err.println(StatusCode.INTERNAL + ": " + ex);
+      err.flush();
+      return StatusCode.INTERNAL.number();
+    });
+    cl.setParameterExceptionHandler((ex, argv) -> {
+      err.println(StatusCode.INVALID_ARGUMENT + ": " + ex.getMessage());
+      ex.getCommandLine().usage(err);
+      err.flush();
+      return StatusCode.INVALID_ARGUMENT.number();
+    });
+    try {
+      return cl.execute(args);
+    } finally {
+      root.close();
+    }
+  }
+}
