@@ -47,12 +47,13 @@ class CliKernelTest {
   @Test
   void aContainersLifeThroughTheCommandLine() throws Exception {
     assertThat(lmctfy("init", "").code()).isZero();
-    Result r = lmctfy("create", "/web", "cpu { limit: 500 } memory { limit: 104857600 }");
+    // 1000 milli-CPUs read back exactly on v1 (1024 shares) and cgroup2 (weight 100).
+    Result r = lmctfy("create", "/web", "cpu { limit: 1000 } memory { limit: 104857600 }");
     assertThat(r.code()).as(r.err()).isZero();
     assertThat(lmctfy("create", "/web/worker", "memory { limit: 50000000 }").code()).isZero();
     assertThat(lmctfy("list", "containers", "-r", "/").out()).isEqualTo("name=\"/web\"\nname=\"/web/worker\"\n");
     assertThat(lmctfy("-v", "list", "containers", "/").out()).isEqualTo("/web\n");
-    assertThat(lmctfy("spec", "/web").out()).contains("limit: 500").contains("limit: 104857600");
+    assertThat(lmctfy("spec", "/web").out()).contains("limit: 1000").contains("limit: 104857600");
     assertThat(lmctfy("stats", "summary", "/web").out()).contains("memory {").contains("usage");
     assertThat(lmctfy("stats", "full", "/web").out()).contains("throttling_data");
 
