@@ -1,7 +1,6 @@
 package org.lmctfy.core;
 
 import java.util.List;
-import java.util.Map;
 import org.lmctfy.api.ContainerException;
 import org.lmctfy.api.StatusCode;
 
@@ -21,10 +20,5 @@ final class SelfExec {
     } catch (NoClassDefFoundError | UnsatisfiedLinkError e) {
       return ContainerException.unavailable("Container.exec needs jnr-posix, which is not available here: " + e);
     }
-  }
-
-  /** For tests: the environment a command would get. */
-  static Map<String, String> environment() {
-    return System.getenv();
   }
 }

@@ -3,7 +3,6 @@ package org.lmctfy.core.testing;
 import java.util.ArrayList;
 import java.util.List;
 import org.lmctfy.spi.cgroup.CgroupLayout;
-import org.lmctfy.spi.cgroup.Hierarchy;
 
 /**
  * Test resources for cpu, memory, cpuset, blockio and freezer writing the kernel files of whichever cgroup
@@ -26,10 +25,5 @@ public final class KernelFactories {
     }
     layout.forController("freezer").ifPresent(h -> out.add(TestCgroupFactory.forField("freezer", "freezer")));
     return out;
-  }
-
-  /** The hierarchy a standard test resource lives in. */
-  public static Hierarchy hierarchyOf(CgroupLayout layout, String controller) {
-    return layout.forController(controller).orElseThrow();
   }
 }
