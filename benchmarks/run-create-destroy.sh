@@ -3,23 +3,18 @@
 # lmctfy in-process (JMH) against the C floor making the same cgroupfs calls, in one run. Root only.
 # Prints both figures and the ratio (goal: <= 1.5).
 set -euo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
-top=$(cd "$here/.." && pwd)
-[ "$(id -u)" = 0 ] || { echo "needs root (real cgroups)"; exit 1; }
+source "$(dirname "$0")/lib.sh"
+require_root
 
-if [ ! -f "$here/target/benchmarks.jar" ] || [ "${REBUILD:-0}" = 1 ]; then
-  (cd "$top" && mvn -B -q -DskipTests package -pl benchmarks -am)
-fi
-mkdir -p "$here/target"
-cc -O2 -Wall -Wextra -Werror -o "$here/target/create_destroy_floor" "$here/c/create_destroy_floor.c"
+build_jar
+compile_floor create_destroy_floor
 
-# The C floor: same hierarchies and files as the Java test resources (KernelFactories) on this layout.
+# The C floor: the same hierarchies and files as the real controllers write on this layout.
 root="lmctfy-test-floor-$$"
 args=()
 cleanup() { for d in "${made[@]}"; do rmdir "$d" 2>/dev/null || true; done; }
 made=()
-mountpoint_of() { awk -v c="$1" '$9=="cgroup" && $NF ~ "(^|,)"c"(,|$)" {print $5; exit}' /proc/self/mountinfo; }
-unified=$(awk '$9=="cgroup2" {print $5; exit}' /proc/self/mountinfo)
+unified=$(unified_mount)
 [ -n "$unified" ] || { echo "no cgroup2 mount to track containers"; exit 1; }
 trap cleanup EXIT
 mkdir "$unified/$root"; made+=("$unified/$root")

@@ -2,20 +2,15 @@
 # run(/bin/true) spawn + wait in a container isolating cpu and memory, against the C floor (fork, write the
 # pid into the same cgroups, exec, wait), in one run. Root only. Goal: <= 2x.
 set -euo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
-top=$(cd "$here/.." && pwd)
-[ "$(id -u)" = 0 ] || { echo "needs root (real cgroups)"; exit 1; }
-if [ ! -f "$here/target/benchmarks.jar" ] || [ "${REBUILD:-0}" = 1 ]; then
-  (cd "$top" && mvn -B -q -DskipTests package -pl benchmarks -am)
-fi
-mkdir -p "$here/target"
-cc -O2 -Wall -Wextra -Werror -o "$here/target/run_floor" "$here/c/run_floor.c"
+source "$(dirname "$0")/lib.sh"
+require_root
+build_jar
+compile_floor run_floor
 root="lmctfy-test-runfloor-$$"
 made=()
 cleanup() { for d in "${made[@]}"; do rmdir "$d" 2>/dev/null || true; done; }
 trap cleanup EXIT
-mountpoint_of() { awk -v c="$1" '$9=="cgroup" && $NF ~ "(^|,)"c"(,|$)" {print $5; exit}' /proc/self/mountinfo; }
-unified=$(awk '$9=="cgroup2" {print $5; exit}' /proc/self/mountinfo)
+unified=$(unified_mount)
 dirs=()
 mk() { mkdir -p "$1/$root/c"; made=("$1/$root/c" "$1/$root" "${made[@]}"); dirs+=("$1/$root/c"); }
 mk "$unified"

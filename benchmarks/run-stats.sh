@@ -2,22 +2,17 @@
 # stats(SUMMARY/FULL) of one container against the C floor reading the same control files, and stats of
 # 1,000 containers, in one run. Root only. Goals: one container <= 2x the floor; 1,000 containers < 100 ms.
 set -euo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
-top=$(cd "$here/.." && pwd)
-[ "$(id -u)" = 0 ] || { echo "needs root (real cgroups)"; exit 1; }
-if [ ! -f "$here/target/benchmarks.jar" ] || [ "${REBUILD:-0}" = 1 ]; then
-  (cd "$top" && mvn -B -q -DskipTests package -pl benchmarks -am)
-fi
-mkdir -p "$here/target"
-cc -O2 -Wall -Wextra -Werror -o "$here/target/read_files_floor" "$here/c/read_files_floor.c"
+source "$(dirname "$0")/lib.sh"
+require_root
+build_jar
+compile_floor read_files_floor
 
 # One container like the benchmark's, made by hand, and the files stats(SUMMARY) reads on this layout.
 root="lmctfy-test-statsfloor-$$"
 made=()
 cleanup() { for d in "${made[@]}"; do rmdir "$d" 2>/dev/null || true; done; }
 trap cleanup EXIT
-mountpoint_of() { awk -v c="$1" '$9=="cgroup" && $NF ~ "(^|,)"c"(,|$)" {print $5; exit}' /proc/self/mountinfo; }
-unified=$(awk '$9=="cgroup2" {print $5; exit}' /proc/self/mountinfo)
+unified=$(unified_mount)
 files=()
 mk() { mkdir -p "$1/$root/c"; made=("$1/$root/c" "$1/$root" "${made[@]}"); }
 v2ctl=$(cat "$unified/cgroup.controllers" 2>/dev/null || true)
