@@ -6,7 +6,6 @@ import java.util.concurrent.Callable;
 import org.lmctfy.api.Container;
 import org.lmctfy.api.ContainerException;
 import org.lmctfy.api.ListPolicy;
-import org.lmctfy.api.SpecFormat;
 import org.lmctfy.api.proto.ContainerSpec;
 import org.lmctfy.api.proto.InitSpec;
 import org.lmctfy.api.proto.RunSpec;
@@ -36,7 +35,7 @@ final class ContainerCommands {
     @Override
     public Integer call() throws ContainerException {
       byte[] input = LmctfyCommand.specInput(spec, config, true);
-      ContainerSpec s = LmctfyCommand.parse(input, ContainerSpec.newBuilder(), root.api().typeRegistry()).build();
+      ContainerSpec s = root.parse(input, ContainerSpec.newBuilder()).build();
       root.api().create(name, s);
       return 0;
     }
@@ -104,8 +103,7 @@ final class ContainerCommands {
     @Override
     public Integer call() throws ContainerException {
       byte[] input = LmctfyCommand.specInput(spec, config, false);
-      root.api().initMachine(SpecFormat.parse(input, InitSpec.newBuilder(),
-          com.google.protobuf.TypeRegistry.getEmptyTypeRegistry()).build());
+      root.api().initMachine(root.parse(input, InitSpec.newBuilder()).build());
       return 0;
     }
   }
@@ -188,8 +186,7 @@ final class ContainerCommands {
         System.out.write(s.toByteArray());
         System.out.flush();
       } else {
-        root.out().print(SpecFormat.print(s, root.api().typeRegistry()));
-        root.out().flush();
+        root.printMessage(s);
       }
       return 0;
     }
@@ -200,7 +197,7 @@ final class ContainerCommands {
     @ParentCommand LmctfyCommand root;
 
     @Override
-    public Integer call() {
+    public Integer call() throws ContainerException {
       root.output().add("version", LmctfyCommand.VERSION);
       return 0;
     }

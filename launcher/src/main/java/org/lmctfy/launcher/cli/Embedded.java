@@ -17,10 +17,15 @@ import org.lmctfy.spi.cgroup.CgroupLayout;
 final class Embedded {
   private Embedded() {}
 
+  /** The built-in resources. */
+  static List<ResourceHandlerFactory> factories() {
+    return List.of(new CpuFactory(), new MemoryFactory(), new CpusetFactory(), new BlockIoFactory(),
+        new FreezerFactory());
+  }
+
   static ContainerApiImpl open(String cgroupRoot, Path stateDir) throws ContainerException {
     FactoryRegistry factories = new FactoryRegistry();
-    for (ResourceHandlerFactory f : List.of(new CpuFactory(), new MemoryFactory(), new CpusetFactory(),
-        new BlockIoFactory(), new FreezerFactory())) {
+    for (ResourceHandlerFactory f : factories()) {
       factories.add(f);
     }
     return new ContainerApiImpl(CgroupLayout.detect(), cgroupRoot, stateDir, factories);

@@ -1,6 +1,5 @@
 package org.lmctfy.launcher.cli;
 
-import java.util.List;
 import java.util.concurrent.Callable;
 import org.lmctfy.api.Container;
 import org.lmctfy.api.ContainerException;
@@ -47,13 +46,9 @@ final class ListCommands {
   static final class Pids extends Listing {
     @Override
     public Integer call() throws ContainerException {
-      print(container().listProcesses(policy()), "pid");
-      return 0;
-    }
-
-    void print(List<Long> ids, String key) {
       Output out = list.root.output();
-      ids.forEach(id -> out.add(key, id));
+      container().listProcesses(policy()).forEach(id -> out.add("pid", id));
+      return 0;
     }
   }
 

@@ -37,6 +37,8 @@ public final class LmctfyCommand implements Callable<Integer> {
   @Option(names = "-p", description = "Pairs output: key=\"value\" (the default).") boolean stylePairs;
   @Option(names = "-v", description = "Values output: values only.") boolean styleValues;
   @Option(names = {"-V", "--lmctfy_version"}, description = "Print the version and exit.") boolean version;
+  @Option(names = "--output", paramLabel = "FORMAT", description = "text (lmctfy's styles, the default) or json:"
+      + " JSON Lines for pairs, JSON for spec and stats.") String format = "text";
 
   @Option(names = "--cgroup-root", description = "cgroup path of container / (default: $LMCTFY_CGROUP_ROOT or /).",
       defaultValue = "${env:LMCTFY_CGROUP_ROOT:-/}")
@@ -76,9 +78,41 @@ public final class LmctfyCommand implements Callable<Integer> {
     return spec.commandLine().getOut();
   }
 
-  Output output() {
-    Output.Style style = styleValues ? Output.Style.VALUES : styleLong ? Output.Style.LONG : Output.Style.PAIRS;
+  boolean json() throws ContainerException {
+    if (!format.equals("text") && !format.equals("json")) {
+      throw ContainerException.invalidArgument("--output must be text or json, not " + format);
+    }
+    return format.equals("json");
+  }
+
+  Output output() throws ContainerException {
+    Output.Style style = json() ? Output.Style.JSON : styleValues ? Output.Style.VALUES
+        : styleLong ? Output.Style.LONG : Output.Style.PAIRS;
     return new Output(out(), style);
+  }
+
+  /** A spec or stats message in the chosen format (text format, or JSON). */
+  void printMessage(com.google.protobuf.Message m) throws ContainerException {
+    if (json()) {
+      try {
+        out().println(com.google.protobuf.util.JsonFormat.printer().usingTypeRegistry(
+            com.google.protobuf.util.JsonFormat.TypeRegistry.newBuilder().add(extensionDescriptors()).build())
+            .print(m));
+      } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+        throw ContainerException.internal("cannot print JSON: " + e.getMessage(), e);
+      }
+    } else {
+      out().print(SpecFormat.print(m, api().typeRegistry()));
+    }
+    out().flush();
+  }
+
+  java.util.List<com.google.protobuf.Descriptors.Descriptor> extensionDescriptors() {
+    java.util.List<com.google.protobuf.Descriptors.Descriptor> out = new java.util.ArrayList<>();
+    for (org.lmctfy.spi.ResourceHandlerFactory f : Embedded.factories()) {
+      out.addAll(f.extensionTypes());
+    }
+    return out;
   }
 
   /** lmctfy's spec input: the argument, or -c FILE ("-" = stdin), exactly one of them. */
@@ -102,8 +136,20 @@ public final class LmctfyCommand implements Callable<Integer> {
     return inline.getBytes(java.nio.charset.StandardCharsets.UTF_8);
   }
 
-  static <B extends com.google.protobuf.Message.Builder> B parse(byte[] input, B builder,
-      com.google.protobuf.TypeRegistry types) throws ContainerException {
-    return SpecFormat.parse(input, builder, types);
+  /** Text format (then binary), as lmctfy; or JSON when the input is a JSON object. */
+  <B extends com.google.protobuf.Message.Builder> B parse(byte[] input, B builder) throws ContainerException {
+    String text = new String(input, java.nio.charset.StandardCharsets.UTF_8).strip();
+    if (text.startsWith("{") && text.endsWith("}")) {
+      try {
+        com.google.protobuf.util.JsonFormat.parser().usingTypeRegistry(
+            com.google.protobuf.util.JsonFormat.TypeRegistry.newBuilder().add(extensionDescriptors()).build())
+            .merge(text, builder);
+        return builder;
+      } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+        throw ContainerException.invalidArgument("Cannot parse the JSON " + builder.getDescriptorForType().getName()
+            + ": " + e.getMessage());
+      }
+    }
+    return SpecFormat.parse(input, builder, api().typeRegistry());
   }
 }

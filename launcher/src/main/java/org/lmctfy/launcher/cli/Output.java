@@ -4,7 +4,7 @@ import java.io.PrintWriter;
 
 /** lmctfy's output styles (reference §4.5): pairs {@code key="value"} (default), values, long. */
 final class Output {
-  enum Style { PAIRS, VALUES, LONG }
+  enum Style { PAIRS, VALUES, LONG, JSON }
 
   private final PrintWriter out;
   private final Style style;
@@ -23,10 +23,29 @@ final class Output {
       case LONG:
         out.printf("%-20s | %s%n%n", key, v);
         break;
+      case JSON:
+        // One JSON object per line (JSON Lines), so listings and followed events stream.
+        out.println("{" + quote(key) + ":" + (value instanceof Number ? v : quote(v)) + "}");
+        break;
       default:
         out.println(key + "=\"" + escape(v) + "\"");
     }
     out.flush();
+  }
+
+  /** A JSON string literal. */
+  static String quote(String s) {
+    StringBuilder b = new StringBuilder("\"");
+    for (char c : s.toCharArray()) {
+      if (c == '"' || c == '\\') {
+        b.append('\\').append(c);
+      } else if (c < 0x20) {
+        b.append(String.format("\\u%04x", (int) c));
+      } else {
+        b.append(c);
+      }
+    }
+    return b.append('"').toString();
   }
 
   /** C-style escaping of a value inside double quotes. */

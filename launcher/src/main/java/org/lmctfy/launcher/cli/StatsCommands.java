@@ -2,7 +2,6 @@ package org.lmctfy.launcher.cli;
 
 import java.util.concurrent.Callable;
 import org.lmctfy.api.ContainerException;
-import org.lmctfy.api.SpecFormat;
 import org.lmctfy.api.StatsType;
 import org.lmctfy.api.proto.ContainerStats;
 import picocli.CommandLine.Command;
@@ -28,8 +27,7 @@ final class StatsCommands {
         System.out.write(s.toByteArray());
         System.out.flush();
       } else {
-        root.out().print(SpecFormat.print(s, root.api().typeRegistry()));
-        root.out().flush();
+        root.printMessage(s);
       }
       return 0;
     }

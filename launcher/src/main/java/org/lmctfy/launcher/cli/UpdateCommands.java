@@ -25,7 +25,7 @@ final class UpdateCommands {
       LmctfyCommand root = update.root;
       byte[] input = LmctfyCommand.specInput(spec, config, true);
       root.api().get(name).update(
-          LmctfyCommand.parse(input, ContainerSpec.newBuilder(), root.api().typeRegistry()).build(), policy);
+          root.parse(input, ContainerSpec.newBuilder()).build(), policy);
       return 0;
     }
   }

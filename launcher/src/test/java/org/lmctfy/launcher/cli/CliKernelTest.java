@@ -106,6 +106,21 @@ class CliKernelTest {
   }
 
   @Test
+  void jsonSpecsAndOutput() throws Exception {
+    assertThat(lmctfy("init", "{}").code()).isZero();
+    Result r = lmctfy("create", "/j", "{\"cpu\": {\"limit\": \"1000\"}, \"memory\": {\"limit\": 104857600}}");
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(lmctfy("--output=json", "list", "containers", "/").out()).isEqualTo("{\"name\":\"/j\"}\n");
+    String spec = lmctfy("--output=json", "spec", "/j").out();
+    assertThat(spec).contains("\"limit\": \"1000\"").contains("\"limit\": \"104857600\"");
+    assertThat(lmctfy("--output=json", "stats", "summary", "/j").out()).contains("\"memory\": {");
+    r = lmctfy("create", "/k", "{\"cpu\": {\"limt\": 5}}");
+    assertThat(r.code()).isEqualTo(3);
+    assertThat(r.err()).startsWith("INVALID_ARGUMENT: Cannot parse the JSON ContainerSpec");
+    assertThat(lmctfy("--output=yaml", "version").code()).isEqualTo(3);
+  }
+
+  @Test
   void badInputGetsItsStatusCodeAndNoStackTrace() {
     Result r = lmctfy("create", "/bad", "cpu { limt: 5 }");
     assertThat(r.code()).isEqualTo(3);
