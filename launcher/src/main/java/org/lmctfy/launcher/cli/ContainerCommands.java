@@ -202,4 +202,17 @@ final class ContainerCommands {
       return 0;
     }
   }
+
+  @Command(name = "completion", description = "Print a bash completion script for lmctfy.",
+      footer = "Example: source <(./lmctfy completion)")
+  static final class Completion implements Callable<Integer> {
+    @ParentCommand LmctfyCommand root;
+
+    @Override
+    public Integer call() {
+      root.out().print(picocli.AutoComplete.bash("lmctfy", root.spec.commandLine()));
+      root.out().flush();
+      return 0;
+    }
+  }
 }

@@ -24,7 +24,8 @@ import picocli.CommandLine.Spec;
         ContainerCommands.Enter.class, ContainerCommands.Init.class, ContainerCommands.KillAll.class,
         ListCommands.class, NotifyCommands.class, ContainerCommands.Pause.class, ContainerCommands.Resume.class,
         ContainerCommands.Run.class, ContainerCommands.SpecCommand.class, StatsCommands.class,
-        UpdateCommands.class, ContainerCommands.Version.class, CommandLine.HelpCommand.class},
+        UpdateCommands.class, ContainerCommands.Version.class, ContainerCommands.Completion.class,
+        CommandLine.HelpCommand.class},
     footer = {"", "Exit code: the status code (0 OK, 3 INVALID_ARGUMENT, 5 NOT_FOUND, 6 ALREADY_EXISTS,"
         + " 9 FAILED_PRECONDITION, 12 UNIMPLEMENTED, 14 UNAVAILABLE, ...).",
         "Example: lmctfy create /job 'cpu { limit: 500 } memory { limit: 100000000 }'"})

@@ -13,10 +13,22 @@ public final class Main {
     System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
   }
 
+  /** -h/--help on every command (lmctfy's --lmctfy_print_help), each with its example in the footer. */
+  private static void addHelpOption(CommandLine cl) {
+    cl.getCommandSpec().addOption(CommandLine.Model.OptionSpec.builder("-h", "--help", "--lmctfy_print_help")
+        .usageHelp(true).description("Show this help and exit.").build());
+    for (CommandLine sub : cl.getSubcommands().values()) {
+      if (!sub.getCommandSpec().optionsMap().containsKey("--help")) {
+        addHelpOption(sub);
+      }
+    }
+  }
+
   /** Runs one command line; returns the exit code (the numeric status code). */
   public static int run(String[] args, PrintWriter out, PrintWriter err) {
     LmctfyCommand root = new LmctfyCommand();
     CommandLine cl = new CommandLine(root);
+    addHelpOption(cl);
     cl.setOut(out);
     cl.setErr(err);
     cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {

@@ -133,6 +133,11 @@ class CliKernelTest {
     assertThat(lmctfy("-V").out()).isEqualTo("lmctfy version " + LmctfyCommand.VERSION + "\n");
     assertThat(lmctfy("version").out()).isEqualTo("version=\"" + LmctfyCommand.VERSION + "\"\n");
     assertThat(lmctfy("help").code()).isZero();
+    Result help = lmctfy("create", "--help");
+    assertThat(help.code()).isZero();
+    assertThat(help.out()).contains("Usage: lmctfy create").contains("Example: lmctfy create");
+    assertThat(lmctfy("list", "pids", "-h").out()).contains("Example: lmctfy list pids");
+    assertThat(lmctfy("completion").out()).contains("complete -F").contains("_picocli_lmctfy");
     assertThat(lmctfy("-l", "version").out()).isEqualTo(String.format("%-20s | %s%n%n", "version",
         LmctfyCommand.VERSION));
   }
