@@ -71,7 +71,8 @@ final class ContainerImpl implements Container {
     try (ContainerLocks.Held lock = api.locks().lock(name)) {
       api.requireExists(name);
       ContainerRecord record = api.record(name);
-      List<String> isolated = api.isolated(name);
+      List<String> isolated = new ArrayList<>();
+      record.getResourceList().forEach(rr -> isolated.add(rr.getResource())); // one read of the record
       // The spec's membership settings are fixed at creation.
       if (spec.hasOwner() || spec.hasOwnerGroup() || spec.hasChildrenLimit()) {
         throw ContainerException.invalidArgument(

@@ -167,10 +167,27 @@ class ContainerTreeKernelTest {
 
   @Test
   void destroyRefusesToKillTheCallingProcess() throws Exception {
-    // Never destroy the container that holds us: the test JVM would die.
+    // A container without resources, so only the membership cgroup holds the test JVM meanwhile.
     Container c = api().create("/self", ContainerSpec.getDefaultInstance());
-    assertThat(c.listProcesses(ListPolicy.SELF)).isEmpty();
-    assertThat(api().detect(0)).isEqualTo("/");
+    Hierarchy t = k.layout.tracking().get();
+    String home = cgroupLine(ProcessHandle.current().pid(), t); // where this JVM lives now
+    Path homeDir = t.mountPoint().resolve(home.substring(1));
+    try {
+      ControlFiles.write(trackingDir("/self"), "cgroup.procs",
+          Long.toString(ProcessHandle.current().pid()));
+      assertThat(c.listProcesses(ListPolicy.SELF)).contains(ProcessHandle.current().pid());
+      try {
+        api().destroy(c);
+        throw new AssertionError("destroy of the caller's own container should fail");
+      } catch (ContainerException e) {
+        assertThat(e.code()).isEqualTo(StatusCode.FAILED_PRECONDITION);
+        assertThat(e.getMessage()).contains("holds the calling process");
+      }
+      assertThat(trackingDir("/self")).isDirectory();
+    } finally {
+      ControlFiles.write(homeDir, "cgroup.procs",
+          Long.toString(ProcessHandle.current().pid()));
+    }
     api().destroy(c);
     assertThat(trackingDir("/self")).doesNotExist();
   }

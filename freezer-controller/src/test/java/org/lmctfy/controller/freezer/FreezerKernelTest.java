@@ -77,8 +77,14 @@ class FreezerKernelTest {
             e -> assertThat(e.code()).isEqualTo(org.lmctfy.api.StatusCode.FAILED_PRECONDITION))
         .hasMessageContaining("paused");
     c.resume();
-    long pid = c.run(java.util.List.of("/bin/true"), null);
-    assertThat(ProcessHandle.of(pid).map(h -> h.onExit().join()).isPresent() || pid > 0).isTrue();
+    java.nio.file.Path mark = java.nio.file.Files.createTempFile("lmctfy-test-ran", ".txt");
+    try {
+      long pid = c.run(java.util.List.of("/bin/sh", "-c", "echo ran > " + mark), null);
+      ProcessHandle.of(pid).ifPresent(h -> h.onExit().join());
+      assertThat(java.nio.file.Files.readString(mark)).as("resumed: the command ran").isEqualTo("ran\n");
+    } finally {
+      java.nio.file.Files.deleteIfExists(mark);
+    }
   }
 
   @Test
