@@ -1,6 +1,7 @@
 package org.lmctfy.core;
 
 import java.nio.file.Path;
+import java.util.Map;
 import org.lmctfy.api.Container;
 import org.lmctfy.api.ContainerApi;
 import org.lmctfy.api.ContainerException;
@@ -8,6 +9,7 @@ import org.lmctfy.api.proto.ContainerSpec;
 import org.lmctfy.api.proto.InitSpec;
 import org.lmctfy.spi.ResourceHandlerFactory;
 import org.lmctfy.spi.cgroup.CgroupLayout;
+import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -22,14 +24,13 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
  */
 @Component(service = ContainerApi.class, immediate = true, configurationPid = "org.lmctfy.core")
 public final class ContainerApiComponent implements ContainerApi {
-  /** Component configuration. */
-  public @interface Config {
-    /** The cgroup path of container "/" in every hierarchy. */
-    String cgroup_root() default "/";
-
-    /** Records and lock files. */
-    String state_dir() default "/run/lmctfy";
-  }
+  /**
+   * Configuration keys (PID {@code org.lmctfy.core}, e.g. {@code etc/org.lmctfy.core.cfg}); the framework
+   * property {@code lmctfy.<key>} (set by the launcher from its flags) wins over them.
+   */
+  static final String CGROUP_ROOT = "cgroup.root";
+  static final String STATE_DIR = "state.dir";
+  static final String EXEC_HELPER = "exec.helper";
 
   private final FactoryRegistry factories = new FactoryRegistry();
   private volatile ContainerApiImpl impl;
@@ -45,9 +46,20 @@ public final class ContainerApiComponent implements ContainerApi {
   }
 
   @Activate
-  void activate(Config config) throws ContainerException {
-    impl = new ContainerApiImpl(CgroupLayout.detect(), config.cgroup_root(), Path.of(config.state_dir()),
-        factories);
+  void activate(BundleContext context, Map<String, Object> config) throws ContainerException {
+    String helper = setting(context, config, EXEC_HELPER, "");
+    impl = new ContainerApiImpl(CgroupLayout.detect(), setting(context, config, CGROUP_ROOT, "/"),
+        Path.of(setting(context, config, STATE_DIR, "/run/lmctfy")), factories,
+        helper.isBlank() ? null : Path.of(helper));
+  }
+
+  /** A launcher's flag (framework property lmctfy.KEY) wins over the configuration, which wins over the default. */
+  private static String setting(BundleContext context, Map<String, Object> config, String key, String def) {
+    Object v = context.getProperty("lmctfy." + key);
+    if (v == null || v.toString().isBlank()) {
+      v = config.get(key);
+    }
+    return v == null || v.toString().isBlank() ? def : v.toString().strip();
   }
 
   @Deactivate

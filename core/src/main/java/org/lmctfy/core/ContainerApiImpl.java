@@ -50,13 +50,19 @@ public final class ContainerApiImpl implements ContainerApi, AutoCloseable {
 
   public ContainerApiImpl(CgroupLayout layout, String cgroupRoot, Path stateDir, FactoryRegistry factories)
       throws ContainerException {
+    this(layout, cgroupRoot, stateDir, factories, null);
+  }
+
+  /** @param execHelper the installed exec helper binary, or null to extract it from the class path */
+  public ContainerApiImpl(CgroupLayout layout, String cgroupRoot, Path stateDir, FactoryRegistry factories,
+      Path execHelper) throws ContainerException {
     this.factories = factories;
     this.stateDir = stateDir;
     this.cgroupRoot = cgroupRoot;
     this.tree = new CgroupTree(layout, cgroupRoot);
     this.state = new StateStore(stateDir, tree.root());
     this.locks = new ContainerLocks(stateDir.resolve("locks"));
-    this.execHelper = new ExecHelper(stateDir);
+    this.execHelper = execHelper == null ? new ExecHelper(stateDir) : new ExecHelper(stateDir, execHelper);
   }
 
   ExecHelper execHelper() {

@@ -252,7 +252,18 @@ final class ContainerImpl implements Container {
     if (name.isRoot()) {
       return out.build();
     }
+    ContainerRecord record = api.record(name);
+    if (record.hasOwnerUid()) {
+      out.setOwner(record.getOwnerUid());
+    }
+    if (record.hasOwnerGid()) {
+      out.setOwnerGroup(record.getOwnerGid());
+    }
     for (String r : api.isolated(name)) {
+      if (api.factories().get(r).isEmpty()) {
+        out.addUnavailableResources(r);
+        continue;
+      }
       handler(r).fillSpec(out);
     }
     return out.build();

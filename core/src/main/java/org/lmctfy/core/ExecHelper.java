@@ -42,6 +42,12 @@ final class ExecHelper {
     this.stateDir = stateDir;
   }
 
+  /** Uses an installed helper (a distribution's {@code libexec/lmctfy-exec}) instead of the class path's. */
+  ExecHelper(Path stateDir, Path installed) {
+    this.stateDir = stateDir;
+    this.binary = installed;
+  }
+
   /** The helper binary, extracted from the classpath into {@code <state>/bin} when missing or changed. */
   Path binary() throws ContainerException {
     Path b = binary;

@@ -199,6 +199,9 @@ class ContainerApiFakeTreeTest {
     Container c = api.create("/h", spec("cpu { limit: 100 } memory { limit: 100 }"));
     factories.remove(memory);
     assertThat(c.stats(StatsType.SUMMARY).getUnavailableResourcesList()).containsExactly("memory");
+    assertThat(c.spec().getUnavailableResourcesList()).containsExactly("memory");
+    assertThat(c.spec().getCpu().getLimit()).isEqualTo(100);
+    assertThat(c.spec().hasMemory()).isFalse();
     ContainerException e = org.junit.jupiter.api.Assertions.assertThrows(ContainerException.class,
         () -> c.update(spec("memory { limit: 5 }"), UpdatePolicy.DIFF));
     assertThat(e.code()).isEqualTo(StatusCode.UNAVAILABLE);
@@ -206,6 +209,8 @@ class ContainerApiFakeTreeTest {
     // It comes back: everything is whole again.
     factories.add(memory);
     assertThat(c.stats(StatsType.SUMMARY).getUnavailableResourcesList()).isEmpty();
+    assertThat(c.spec().getUnavailableResourcesList()).isEmpty();
+    assertThat(c.spec().getMemory().getLimit()).isEqualTo(100);
     assertThat(c.stats(StatsType.SUMMARY).getMemory().getUsage()).isEqualTo(1);
     factories.remove(memory);
     api.destroy(c);

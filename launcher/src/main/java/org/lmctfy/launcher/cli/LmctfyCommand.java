@@ -7,7 +7,14 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.lmctfy.api.ContainerException;
 import org.lmctfy.api.SpecFormat;
-import org.lmctfy.core.ContainerApiImpl;
+import java.util.HashMap;
+import java.util.Map;
+import org.lmctfy.api.ContainerApi;
+import org.lmctfy.launcher.client.RemoteSession;
+import org.lmctfy.launcher.daemon.Lmctfyd;
+import org.lmctfy.launcher.runtime.Home;
+import org.lmctfy.launcher.runtime.OsgiRuntime;
+import org.lmctfy.launcher.runtime.Session;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -41,15 +48,24 @@ public final class LmctfyCommand implements Callable<Integer> {
   @Option(names = "--output", paramLabel = "FORMAT", description = "text (lmctfy's styles, the default) or json:"
       + " JSON Lines for pairs, JSON for spec and stats.") String format = "text";
 
-  @Option(names = "--cgroup-root", description = "cgroup path of container / (default: $LMCTFY_CGROUP_ROOT or /).",
-      defaultValue = "${env:LMCTFY_CGROUP_ROOT:-/}")
+  @Option(names = "--cgroup-root", description = "Embedded: cgroup path of container / (default: $LMCTFY_CGROUP_ROOT,"
+      + " else cgroup.root of etc/org.lmctfy.core.cfg, else /).", defaultValue = "${env:LMCTFY_CGROUP_ROOT}")
   String cgroupRoot;
 
-  @Option(names = "--state-dir", description = "Records and locks (default: $LMCTFY_STATE_DIR or /run/lmctfy).",
-      defaultValue = "${env:LMCTFY_STATE_DIR:-/run/lmctfy}")
+  @Option(names = "--state-dir", description = "Embedded: records and locks (default: $LMCTFY_STATE_DIR, else"
+      + " state.dir of etc/org.lmctfy.core.cfg, else /run/lmctfy).", defaultValue = "${env:LMCTFY_STATE_DIR}")
   Path stateDir;
 
-  private ContainerApiImpl api;
+  @Option(names = "--socket", paramLabel = "PATH", description = "lmctfyd's socket (default: $LMCTFY_SOCKET, else"
+      + " socket.path of etc/org.lmctfy.daemon.cfg, else /run/lmctfy/lmctfy.sock). When a daemon answers there,"
+      + " commands go to it; otherwise they run embedded.")
+  Path socket;
+
+  @Option(names = "--embedded", description = "Run embedded (boot the framework in this process) even when lmctfyd"
+      + " answers.")
+  boolean embedded;
+
+  private Session session;
 
   @Override
   public Integer call() {
@@ -62,16 +78,46 @@ public final class LmctfyCommand implements Callable<Integer> {
     return 0;
   }
 
-  ContainerApiImpl api() throws ContainerException {
-    if (api == null) {
-      api = Embedded.open(cgroupRoot, stateDir);
+  /** The daemon's API when its socket answers, else an embedded framework's. */
+  Session session() throws ContainerException {
+    if (session == null) {
+      Home home = Home.fromSystem();
+      if (!embedded) {
+        Path sock = socket;
+        if (sock == null) {
+          String env = System.getenv("LMCTFY_SOCKET");
+          sock = Path.of(env != null && !env.isBlank() ? env
+              : home.config("org.lmctfy.daemon").getOrDefault("socket.path", Lmctfyd.DEFAULT_SOCKET));
+        }
+        session = RemoteSession.connect(sock).orElse(null);
+      }
+      if (session == null) {
+        Map<String, String> props = new HashMap<>();
+        home.config("org.lmctfy.core").forEach((k, v) -> props.put("lmctfy." + k, v));
+        if (cgroupRoot != null) {
+          props.put("lmctfy.cgroup.root", cgroupRoot);
+        }
+        if (stateDir != null) {
+          props.put("lmctfy.state.dir", stateDir.toString());
+        }
+        props.putIfAbsent("lmctfy.exec.helper", home.execHelper().toString());
+        session = Session.embedded(OsgiRuntime.start(home, OsgiRuntime.Mode.EMBEDDED, props, 10_000));
+      }
     }
-    return api;
+    return session;
+  }
+
+  ContainerApi api() throws ContainerException {
+    return session().api();
+  }
+
+  com.google.protobuf.TypeRegistry typeRegistry() throws ContainerException {
+    return com.google.protobuf.TypeRegistry.newBuilder().add(extensionDescriptors()).build();
   }
 
   void close() {
-    if (api != null) {
-      api.close();
+    if (session != null) {
+      session.close();
     }
   }
 
@@ -103,17 +149,13 @@ public final class LmctfyCommand implements Callable<Integer> {
         throw ContainerException.internal("cannot print JSON: " + e.getMessage(), e);
       }
     } else {
-      out().print(SpecFormat.print(m, api().typeRegistry()));
+      out().print(SpecFormat.print(m, typeRegistry()));
     }
     out().flush();
   }
 
-  java.util.List<com.google.protobuf.Descriptors.Descriptor> extensionDescriptors() {
-    java.util.List<com.google.protobuf.Descriptors.Descriptor> out = new java.util.ArrayList<>();
-    for (org.lmctfy.spi.ResourceHandlerFactory f : Embedded.factories()) {
-      out.addAll(f.extensionTypes());
-    }
-    return out;
+  java.util.List<com.google.protobuf.Descriptors.Descriptor> extensionDescriptors() throws ContainerException {
+    return session().extensionTypes();
   }
 
   /** lmctfy's spec input: the argument, or -c FILE ("-" = stdin), exactly one of them. */
@@ -151,6 +193,6 @@ public final class LmctfyCommand implements Callable<Integer> {
             + ": " + e.getMessage());
       }
     }
-    return SpecFormat.parse(input, builder, api().typeRegistry());
+    return SpecFormat.parse(input, builder, typeRegistry());
   }
 }

@@ -43,6 +43,13 @@ public final class Main {
       return StatusCode.INTERNAL.number();
     });
     cl.setParameterExceptionHandler((ex, argv) -> {
+      if (ex instanceof CommandLine.UnmatchedArgumentException u && !u.isUnknownOption()
+          && !ex.getCommandLine().getSubcommands().isEmpty() && !u.getUnmatched().isEmpty()) {
+        // lmctfy: an unknown command is NOT_FOUND (exit 5).
+        err.println(StatusCode.NOT_FOUND + ": Unknown command '" + u.getUnmatched().get(0) + "' (see lmctfy help)");
+        err.flush();
+        return StatusCode.NOT_FOUND.number();
+      }
       err.println(StatusCode.INVALID_ARGUMENT + ": " + ex.getMessage());
       ex.getCommandLine().usage(err);
       err.flush();

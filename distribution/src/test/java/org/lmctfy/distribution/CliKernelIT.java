@@ -1,0 +1,204 @@
+package org.lmctfy.distribution;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.lmctfy.core.testing.KernelRoot;
+
+/**
+ * The real bin/lmctfy of the built distribution, on the real kernel under a test root: every scenario runs
+ * embedded (framework booted by the CLI) and through a running bin/lmctfyd, with the same expectations.
+ */
+@Timeout(value = 300, unit = TimeUnit.SECONDS)
+class CliKernelIT {
+  enum Mode { EMBEDDED, DAEMON }
+
+  private static Dist dist;
+  private KernelRoot k;
+  private Mode mode;
+  private Path socket;
+  private Process daemon;
+
+  @BeforeAll
+  static void copyDistribution() throws Exception {
+    KernelRoot.assumeKernel();
+    dist = Dist.copy();
+  }
+
+  @AfterAll
+  static void removeDistribution() throws Exception {
+    if (dist != null) {
+      dist.close();
+    }
+  }
+
+  private void setUp(Mode m) throws Exception {
+    KernelRoot.assumeKernel();
+    mode = m;
+    k = new KernelRoot(); // the root and its cleanup; the CLI composes its own resources
+    if (m == Mode.DAEMON) {
+      socket = dist.home.resolve("lmctfy-" + k.root.substring(1) + ".sock");
+      daemon = dist.startDaemon("--socket", socket.toString(), "--cgroup-root", k.root, "--state-dir",
+          k.stateDir.toString());
+    }
+  }
+
+  @AfterEach
+  void tearDown() throws Exception {
+    try {
+      if (daemon != null) {
+        assertThat(Dist.stop(daemon)).isEqualTo(143); // SIGTERM, after a graceful stop
+        assertThat(socket).doesNotExist();
+      }
+    } finally {
+      if (k != null) {
+        k.finish();
+      }
+    }
+  }
+
+  private Dist.Result lmctfyIn(String stdin, String... args) throws Exception {
+    List<String> argv = new ArrayList<>();
+    if (mode == Mode.DAEMON) {
+      argv.addAll(List.of("--socket", socket.toString()));
+    } else {
+      argv.addAll(List.of("--embedded", "--cgroup-root", k.root, "--state-dir", k.stateDir.toString()));
+    }
+    argv.addAll(List.of(args));
+    return dist.run(List.of(), stdin, argv.toArray(new String[0]));
+  }
+
+  private Dist.Result lmctfy(String... args) throws Exception {
+    return lmctfyIn(null, args);
+  }
+
+  @ParameterizedTest
+  @EnumSource(Mode.class)
+  void aContainersLife(Mode m) throws Exception {
+    setUp(m);
+    // 1000 milli-CPUs read back exactly on v1 (1024 shares) and cgroup2 (weight 100).
+    Dist.Result r = lmctfy("create", "/web", "cpu { limit: 1000 } memory { limit: 104857600 }");
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(lmctfy("create", "/web/worker", "memory { limit: 50000000 }").code()).isZero();
+    assertThat(lmctfy("list", "containers", "-r", "/").out()).isEqualTo("name=\"/web\"\nname=\"/web/worker\"\n");
+    assertThat(lmctfy("-v", "list", "containers", "/").out()).isEqualTo("/web\n");
+    assertThat(lmctfy("spec", "/web").out()).contains("limit: 1000").contains("limit: 104857600");
+    assertThat(lmctfy("stats", "summary", "/web").out()).contains("memory {").contains("usage");
+    assertThat(lmctfy("stats", "full", "/web").out()).contains("throttling_data");
+
+    r = lmctfy("run", "-n", "/web/worker", "sleep 60");
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(r.out()).matches("pid=\"\\d+\"\\n");
+    String pid = r.out().replaceAll("\\D", "");
+    assertThat(lmctfy("list", "pids", "/web/worker").out()).contains("pid=\"" + pid + "\"");
+    assertThat(lmctfy("detect", pid).out()).isEqualTo("name=\"/web/worker\"\n");
+    // Foreground run: the CLI process itself becomes the command, inside the container.
+    r = lmctfy("run", "/web/worker", "/bin/cat", "/proc/self/cgroup");
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(r.out()).contains(k.root + "/web/worker");
+    assertThat(lmctfy("pause", "/web").code()).isZero();
+    assertThat(lmctfy("stats", "summary", "/web").out()).contains("freezer_state: \"FROZEN\"");
+    assertThat(lmctfy("resume", "/web").code()).isZero();
+    assertThat(lmctfy("stats", "summary", "/web").out()).contains("freezer_state: \"THAWED\"");
+
+    r = lmctfy("update", "diff", "/web", "memory { limit: 209715200 }");
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(lmctfy("spec", "/web").out()).contains("limit: 209715200");
+    r = lmctfy("update", "replace", "/web", "memory { limit: 1 }");
+    assertThat(r.code()).isEqualTo(3);
+    assertThat(r.err()).startsWith("INVALID_ARGUMENT: ").contains("[cpu]");
+
+    r = lmctfy("destroy", "/web");
+    assertThat(r.code()).isEqualTo(9);
+    assertThat(r.err()).startsWith("FAILED_PRECONDITION: ").contains("-f");
+    assertThat(lmctfy("killall", "-r", "/web").code()).isZero();
+    assertThat(lmctfy("list", "pids", "-r", "/web").out()).isEmpty();
+    assertThat(lmctfy("destroy", "-f", "/web").code()).isZero();
+    r = lmctfy("destroy", "/web");
+    assertThat(r.code()).isEqualTo(5);
+    assertThat(r.err()).isEqualTo("NOT_FOUND: Container /web does not exist\n");
+  }
+
+  @ParameterizedTest
+  @EnumSource(Mode.class)
+  void specsFromStdinFilesAndJson(Mode m) throws Exception {
+    setUp(m);
+    Dist.Result r = lmctfyIn("memory { limit: 100000000 }", "create", "-c", "-", "/fromstdin");
+    assertThat(r.code()).as(r.err()).isZero();
+    Path file = Files.createTempFile("spec", ".txt");
+    Files.writeString(file, "cpu { limit: 250 }");
+    r = lmctfy("create", "-c", file.toString(), "/fromfile");
+    Files.delete(file);
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(lmctfy("create", "-c", "/no/such/file", "/x").code()).isEqualTo(5);
+    assertThat(lmctfy("create", "-c", "-", "/x", "cpu {}").code()).isEqualTo(3);
+
+    r = lmctfy("create", "/j", "{\"cpu\": {\"limit\": \"1000\"}, \"memory\": {\"limit\": 104857600}}");
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(lmctfy("--output=json", "list", "containers", "/").out())
+        .contains("{\"name\":\"/j\"}\n").contains("{\"name\":\"/fromfile\"}\n");
+    assertThat(lmctfy("--output=json", "spec", "/j").out()).contains("\"limit\": \"1000\"")
+        .contains("\"limit\": \"104857600\"");
+    assertThat(lmctfy("--output=json", "stats", "summary", "/j").out()).contains("\"memory\": {");
+    r = lmctfy("create", "/k", "{\"cpu\": {\"limt\": 5}}");
+    assertThat(r.code()).isEqualTo(3);
+    assertThat(r.err()).startsWith("INVALID_ARGUMENT: Cannot parse the JSON ContainerSpec");
+  }
+
+  @ParameterizedTest
+  @EnumSource(Mode.class)
+  void badInputGetsItsStatusCodeAndNoStackTrace(Mode m) throws Exception {
+    setUp(m);
+    Dist.Result r = lmctfy("create", "/bad", "cpu { limt: 5 }");
+    assertThat(r.code()).isEqualTo(3);
+    assertThat(r.err()).startsWith("INVALID_ARGUMENT: ").doesNotContain("\tat ");
+    assertThat(lmctfy("create", "/bad name", "cpu {}").code()).isEqualTo(3);
+    assertThat(lmctfy("create", "/x", "network {}").code()).isEqualTo(14);
+    assertThat(lmctfy("run", "/nope", "/bin/true").code()).isEqualTo(5);
+    r = lmctfy("run", "-n", "/", "/no/such/binary");
+    assertThat(r.code()).as(r.err()).isEqualTo(5);
+    assertThat(lmctfy("--output=yaml", "version").code()).isEqualTo(3);
+  }
+
+  @ParameterizedTest
+  @EnumSource(Mode.class)
+  void notifyWaitsForTheFirstEvent(Mode m) throws Exception {
+    setUp(m);
+    assertThat(lmctfy("create", "/n", "memory { limit: 104857600 }").code()).isZero();
+    Dist.Result r = lmctfy("run", "-n", "/n", "sleep 1");
+    assertThat(r.code()).isZero();
+    Dist.Result empty = lmctfy("notify", "container", "empty", "/n");
+    assertThat(empty.code()).as(empty.err()).isZero();
+    assertThat(empty.out()).isEqualTo("notification_status=\"0\"\n");
+  }
+
+  /** What needs no kernel: help, version, completion, unknown commands (lmctfy's exit code 5). */
+  @Test
+  void helpVersionAndUnknownCommands() throws Exception {
+    Dist.Result r = dist.run(List.of(), null, "--embedded", "no-such-command");
+    assertThat(r.code()).isEqualTo(5);
+    assertThat(r.err()).startsWith("NOT_FOUND: ");
+    assertThat(dist.run(List.of(), null, "create").code()).isEqualTo(3);
+    assertThat(dist.run(List.of(), null, "-V").out()).isEqualTo("lmctfy version 0.1.0-SNAPSHOT\n");
+    assertThat(dist.run(List.of(), null, "--embedded", "version").out()).isEqualTo("version=\"0.1.0-SNAPSHOT\"\n");
+    assertThat(dist.run(List.of(), null, "help").code()).isZero();
+    Dist.Result help = dist.run(List.of(), null, "create", "--help");
+    assertThat(help.code()).isZero();
+    assertThat(help.out()).contains("Usage: lmctfy create").contains("Example: lmctfy create");
+    assertThat(dist.run(List.of(), null, "list", "pids", "-h").out()).contains("Example: lmctfy list pids");
+    assertThat(dist.run(List.of(), null, "completion").out()).contains("complete -F").contains("_picocli_lmctfy");
+    assertThat(dist.run(List.of(), null, "--embedded", "-l", "version").out())
+        .isEqualTo(String.format("%-20s | %s%n%n", "version", "0.1.0-SNAPSHOT"));
+  }
+}

@@ -1,0 +1,286 @@
+package org.lmctfy.distribution;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.lmctfy.api.proto.ListRequest;
+import org.lmctfy.api.proto.Request;
+import org.lmctfy.api.proto.Response;
+import org.lmctfy.core.testing.KernelRoot;
+import org.lmctfy.spi.cgroup.Hierarchy;
+
+/** bin/lmctfyd of the built distribution: authorisation, hostile clients, hot deploy, lifecycle. */
+@Timeout(value = 300, unit = TimeUnit.SECONDS)
+class DaemonKernelIT {
+  private static final List<String> NOBODY = List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups");
+
+  private KernelRoot k;
+  private Dist dist;
+  private Path socket;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    KernelRoot.assumeKernel();
+    k = new KernelRoot();
+    dist = Dist.copy();
+    socket = dist.home.resolve("run/lmctfy.sock");
+  }
+
+  @AfterEach
+  void tearDown() throws Exception {
+    try {
+      if (dist != null) {
+        dist.close();
+      }
+    } finally {
+      if (k != null) {
+        k.finish();
+      }
+    }
+  }
+
+  private Process daemon() throws Exception {
+    return dist.startDaemon("--socket", socket.toString(), "--cgroup-root", k.root, "--state-dir",
+        k.stateDir.toString());
+  }
+
+  private Dist.Result lmctfy(String... args) throws Exception {
+    List<String> argv = new ArrayList<>(List.of("--socket", socket.toString()));
+    argv.addAll(List.of(args));
+    return dist.run(List.of(), null, argv.toArray(new String[0]));
+  }
+
+  private Dist.Result asNobody(String... args) throws Exception {
+    List<String> argv = new ArrayList<>(List.of("--socket", socket.toString()));
+    argv.addAll(List.of(args));
+    return dist.run(NOBODY, null, argv.toArray(new String[0]));
+  }
+
+  private Path kernelDir(String controller, String container) {
+    Hierarchy h = k.layout.forController(controller).or(() -> k.layout.unified()).orElseThrow();
+    return k.rootDir(h).resolve(container.substring(1));
+  }
+
+  private String memoryLimit(String container) throws Exception {
+    Path dir = kernelDir("memory", container);
+    Path f = Files.exists(dir.resolve("memory.max")) ? dir.resolve("memory.max") : dir.resolve("memory.limit_in_bytes");
+    return Files.readString(f).strip();
+  }
+
+  @Test
+  void anotherUserIsDeniedUnlessTheOwnerFieldsGrantIt() throws Exception {
+    Assumptions.assumeTrue(new ProcessBuilder("setpriv", "--version").start().waitFor() == 0, "no setpriv here");
+    // Members of the socket's group may connect; the daemon then decides per request from SO_PEERCRED.
+    Files.writeString(dist.home.resolve("etc/org.lmctfy.daemon.cfg"), "socket.mode = 0660\nsocket.group = nogroup\n");
+    Process d = daemon();
+    assertThat(Files.getPosixFilePermissions(socket)).isEqualTo(PosixFilePermissions.fromString("rw-rw----"));
+    assertThat(Files.getAttribute(socket, "unix:gid")).isEqualTo(65534);
+    assertThat(lmctfy("create", "/mine", "owner: 65534 memory { limit: 104857600 }").code()).isZero();
+    assertThat(lmctfy("create", "/theirs", "memory { limit: 104857600 }").code()).isZero();
+
+    Dist.Result r = asNobody("list", "containers", "/");
+    assertThat(r.code()).as(r.err()).isEqualTo(7);
+    assertThat(r.err()).startsWith("PERMISSION_DENIED: uid 65534 may not see container /");
+    assertThat(asNobody("stats", "summary", "/theirs").code()).isEqualTo(7);
+    assertThat(asNobody("destroy", "/theirs").code()).isEqualTo(7);
+    assertThat(asNobody("init", "").code()).isEqualTo(7);
+    // What the owner field grants: its container and children of it.
+    r = asNobody("stats", "summary", "/mine");
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(r.out()).contains("memory {");
+    r = asNobody("create", "/mine/job", "memory { limit: 52428800 }");
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(asNobody("update", "diff", "/mine/job", "memory { limit: 41943040 }").code()).isZero();
+    assertThat(memoryLimit("/mine/job")).isEqualTo("41943040");
+    // run would start the command as root: refused; the CLI's foreground run enters its own process instead.
+    assertThat(asNobody("run", "-n", "/mine/job", "/bin/true").code()).isEqualTo(7);
+    r = asNobody("run", "/mine/job", "/bin/cat", "/proc/self/cgroup");
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(r.out()).contains(k.root + "/mine/job");
+    assertThat(asNobody("destroy", "/mine/job").code()).isZero();
+    assertThat(lmctfy("list", "containers", "-r", "/").out()).isEqualTo("name=\"/mine\"\nname=\"/theirs\"\n");
+    assertThat(Dist.stop(d)).isEqualTo(143);
+  }
+
+  private static Response exchange(Path socket, byte[] raw) throws Exception {
+    try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+      ch.connect(UnixDomainSocketAddress.of(socket));
+      ch.write(ByteBuffer.wrap(raw));
+      ch.shutdownOutput();
+      InputStream in = Channels.newInputStream(ch);
+      return Response.parseDelimitedFrom(in); // null when the daemon just closed
+    }
+  }
+
+  @Test
+  void malformedFramesGetAnErrorAndTheDaemonGoesOn() throws Exception {
+    Process d = daemon();
+    assertThat(lmctfy("create", "/c", "memory { limit: 104857600 }").code()).isZero();
+    // A varint that never ends.
+    Response r = exchange(socket, new byte[] {(byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff,
+        (byte) 0xff, 1});
+    assertThat(r.getCode()).isEqualTo(3);
+    assertThat(r.getMessage()).contains("malformed length");
+    // 100 MiB announced.
+    r = exchange(socket, new byte[] {(byte) 0x80, (byte) 0x80, (byte) 0x80, (byte) 0x32});
+    assertThat(r.getCode()).isEqualTo(3);
+    assertThat(r.getMessage()).contains("exceeds the limit");
+    // A frame of garbage.
+    r = exchange(socket, new byte[] {5, (byte) 0xff, (byte) 0xfe, (byte) 0xfd, (byte) 0xfc, (byte) 0xfb});
+    assertThat(r.getCode()).isEqualTo(3);
+    assertThat(r.getMessage()).contains("not a Request");
+    // Truncated: the stream ends inside a frame.
+    r = exchange(socket, new byte[] {50, 8, 1});
+    assertThat(r.getCode()).isEqualTo(3);
+    assertThat(r.getMessage()).contains("truncated frame");
+    // A well-formed request naming a call this daemon does not know (a field from the future).
+    r = exchange(socket, new byte[] {5, 8, 7, (byte) 0xf8, 0x0c, 1});
+    assertThat(r.getId()).isEqualTo(7);
+    assertThat(r.getCode()).isEqualTo(3);
+    assertThat(r.getMessage()).contains("names no call");
+    // Many clients at once, with raw requests.
+    ExecutorService pool = Executors.newFixedThreadPool(16);
+    List<Future<Response>> answers = new ArrayList<>();
+    for (int i = 0; i < 64; i++) {
+      long id = i + 1;
+      answers.add(pool.submit(() -> {
+        java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+        Request.newBuilder().setId(id).setList(ListRequest.newBuilder().setName("/")).build().writeDelimitedTo(b);
+        return exchange(socket, b.toByteArray());
+      }));
+    }
+    for (int i = 0; i < answers.size(); i++) {
+      Response a = answers.get(i).get(60, TimeUnit.SECONDS);
+      assertThat(a.getId()).isEqualTo(i + 1);
+      assertThat(a.getCode()).as(a.getMessage()).isZero();
+      assertThat(a.getNames().getNameList()).containsExactly("/c");
+    }
+    pool.shutdown();
+    // A client that stops mid-frame and stays connected is cut off (10 s), without stalling others.
+    try (SocketChannel slow = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
+      slow.write(ByteBuffer.wrap(new byte[] {100, 8}));
+      assertThat(lmctfy("list", "containers", "/").out()).isEqualTo("name=\"/c\"\n");
+      slow.configureBlocking(true);
+      Response cut = Response.parseDelimitedFrom(Channels.newInputStream(slow));
+      assertThat(cut).isNull();
+    }
+    assertThat(d.isAlive()).isTrue();
+    assertThat(lmctfy("spec", "/c").out()).contains("limit: 104857600");
+    assertThat(Dist.stop(d)).isEqualTo(143);
+  }
+
+  @Test
+  void aControllerJarRemovedMakesItsResourceUnavailableAndPuttingItBackRestoresIt() throws Exception {
+    Process d = daemon();
+    assertThat(lmctfy("create", "/m", "cpu { limit: 1000 } memory { limit: 104857600 }").code()).isZero();
+    String pid = lmctfy("run", "-n", "/m", "sleep 120").out().replaceAll("\\D", "");
+    Path jar = dist.bundle("memory-controller");
+    Path aside = dist.home.resolve(jar.getFileName() + ".aside");
+    Files.move(jar, aside);
+    Dist.await("memory UNAVAILABLE", 20_000, () -> lmctfy("update", "diff", "/m", "memory { limit: 209715200 }")
+        .code() == 14);
+    Dist.Result r = lmctfy("update", "diff", "/m", "memory { limit: 209715200 }");
+    assertThat(r.err()).startsWith("UNAVAILABLE: ").contains("memory");
+    assertThat(lmctfy("stats", "summary", "/m").out()).contains("unavailable_resources: \"memory\"")
+        .contains("cpu {");
+    assertThat(lmctfy("spec", "/m").out()).contains("unavailable_resources: \"memory\"").contains("limit: 1000");
+    // The container, its process and its kernel limit are untouched.
+    assertThat(memoryLimit("/m")).isEqualTo("104857600");
+    assertThat(lmctfy("list", "pids", "/m").out()).contains("pid=\"" + pid + "\"");
+    assertThat(Files.readString(kernelDir("memory", "/m").resolve("cgroup.procs"))).contains(pid);
+    // Back: whole again, and updates apply.
+    Files.move(aside, jar, StandardCopyOption.ATOMIC_MOVE);
+    Dist.await("memory back", 20_000, () -> lmctfy("spec", "/m").out().contains("limit: 104857600"));
+    assertThat(lmctfy("stats", "summary", "/m").out()).doesNotContain("unavailable_resources");
+    assertThat(lmctfy("update", "diff", "/m", "memory { limit: 209715200 }").code()).isZero();
+    assertThat(memoryLimit("/m")).isEqualTo("209715200");
+    assertThat(lmctfy("list", "pids", "/m").out()).contains("pid=\"" + pid + "\"");
+    assertThat(Dist.stop(d)).isEqualTo(143);
+  }
+
+  @Test
+  void aVendorPluginHotDeploysAndUndeploys() throws Exception {
+    Process d = daemon();
+    String spec = "extensions { key: \"pids\" value { [type.googleapis.com/com.example.lmctfy.pids.PidsSpec]"
+        + " { max: 64 } } }";
+    Dist.Result r = lmctfy("create", "/p", spec);
+    assertThat(r.code()).as(r.err()).isEqualTo(3); // the type is unknown without the plugin
+    Path jar = dist.home.resolve("bundle").resolve(dist.example("pids-controller").getFileName());
+    Files.copy(dist.example("pids-controller"), jar);
+    Dist.await("pids plugin deployed", 20_000, () -> lmctfy("create", "/p", spec).code() == 0);
+    assertThat(Files.readString(kernelDir("pids", "/p").resolve("pids.max")).strip()).isEqualTo("64");
+    assertThat(lmctfy("spec", "/p").out()).contains("com.example.lmctfy.pids.PidsSpec").contains("max: 64");
+    assertThat(lmctfy("stats", "summary", "/p").out()).contains("PidsStats");
+    Files.delete(jar);
+    Dist.await("pids plugin gone", 20_000, () -> lmctfy("spec", "/p").out()
+        .contains("unavailable_resources: \"pids\""));
+    assertThat(Files.readString(kernelDir("pids", "/p").resolve("pids.max")).strip()).isEqualTo("64");
+    assertThat(lmctfy("destroy", "/p").code()).isZero();
+    assertThat(kernelDir("pids", "/p")).doesNotExist();
+    assertThat(Dist.stop(d)).isEqualTo(143);
+  }
+
+  @Test
+  void oneDaemonPerSocketAndAStaleSocketIsReplaced() throws Exception {
+    Process first = daemon();
+    assertThat(lmctfy("create", "/keep", "memory { limit: 104857600 }").code()).isZero();
+    String pid = lmctfy("run", "-n", "/keep", "sleep 120").out().replaceAll("\\D", "");
+    // A second daemon on the same socket refuses, saying why; the first is unharmed.
+    Process second = new ProcessBuilder(dist.home.resolve("bin/lmctfyd").toString(), "--socket", socket.toString(),
+        "--cgroup-root", k.root, "--state-dir", k.stateDir.toString()).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+        .start();
+    assertThat(second.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(second.exitValue()).isEqualTo(6);
+    assertThat(new String(second.getErrorStream().readAllBytes())).startsWith("ALREADY_EXISTS: Another lmctfyd");
+    assertThat(lmctfy("list", "containers", "/").out()).isEqualTo("name=\"/keep\"\n");
+    // A crash leaves the socket file behind; the next daemon replaces it.
+    first.destroyForcibly();
+    assertThat(first.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(socket).exists();
+    Process next = daemon();
+    assertThat(lmctfy("list", "pids", "/keep").out()).contains("pid=\"" + pid + "\"");
+    // SIGTERM: a graceful stop removes the socket; the containers live on (the CLI then runs embedded).
+    assertThat(Dist.stop(next)).isEqualTo(143);
+    assertThat(socket).doesNotExist();
+    Dist.Result r = dist.run(List.of(), null, "--socket", socket.toString(), "--cgroup-root", k.root, "--state-dir",
+        k.stateDir.toString(), "list", "pids", "/keep");
+    assertThat(r.out()).as(r.err()).contains("pid=\"" + pid + "\"");
+  }
+
+  @Test
+  void gogoShellCommands() throws Exception {
+    Process d = dist.startDaemon("--shell", "--socket", socket.toString(), "--cgroup-root", k.root,
+        "--state-dir", k.stateDir.toString());
+    OutputStream in = d.getOutputStream();
+    in.write("lmctfy:create /g \"memory { limit: 104857600 }\"\n".getBytes());
+    in.flush();
+    Dist.await("lmctfy:create through Gogo", 20_000, () -> lmctfy("list", "containers", "/").out()
+        .equals("name=\"/g\"\n"));
+    assertThat(memoryLimit("/g")).isEqualTo("104857600");
+    in.write("lmctfy:destroy /g\n".getBytes());
+    in.flush();
+    Dist.await("lmctfy:destroy through Gogo", 20_000, () -> lmctfy("list", "containers", "/").out().isEmpty());
+    assertThat(Dist.stop(d)).isEqualTo(143);
+  }
+}

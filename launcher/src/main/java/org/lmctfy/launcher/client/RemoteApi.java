@@ -1,0 +1,234 @@
+package org.lmctfy.launcher.client;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.lmctfy.api.Container;
+import org.lmctfy.api.ContainerApi;
+import org.lmctfy.api.ContainerException;
+import org.lmctfy.api.ContainerName;
+import org.lmctfy.api.EventListener;
+import org.lmctfy.api.ListPolicy;
+import org.lmctfy.api.NotificationHandle;
+import org.lmctfy.api.StatsType;
+import org.lmctfy.api.StatusCode;
+import org.lmctfy.api.UpdatePolicy;
+import org.lmctfy.api.proto.ContainerSpec;
+import org.lmctfy.api.proto.ContainerStats;
+import org.lmctfy.api.proto.CreateRequest;
+import org.lmctfy.api.proto.DetectRequest;
+import org.lmctfy.api.proto.EnterRequest;
+import org.lmctfy.api.proto.EventSpec;
+import org.lmctfy.api.proto.InitRequest;
+import org.lmctfy.api.proto.InitSpec;
+import org.lmctfy.api.proto.KillAllRequest;
+import org.lmctfy.api.proto.ListRequest;
+import org.lmctfy.api.proto.NameRequest;
+import org.lmctfy.api.proto.NotifyRequest;
+import org.lmctfy.api.proto.CancelRequest;
+import org.lmctfy.api.proto.Request;
+import org.lmctfy.api.proto.Response;
+import org.lmctfy.api.proto.RunRequest;
+import org.lmctfy.api.proto.RunSpec;
+import org.lmctfy.api.proto.StatsRequest;
+import org.lmctfy.api.proto.UpdateRequest;
+import org.lmctfy.launcher.daemon.Posix;
+
+/** ContainerApi over lmctfyd's socket: the same API, served by the daemon's framework. */
+final class RemoteApi implements ContainerApi {
+  private final RemoteSession session;
+
+  RemoteApi(RemoteSession session) {
+    this.session = session;
+  }
+
+  /** lmctfy's names: absolute, or relative to the container of this (client) process. */
+  String resolve(String name) throws ContainerException {
+    if (name != null && name.startsWith("/")) {
+      return ContainerName.of(name).toString();
+    }
+    return ContainerName.resolve(name, ContainerName.of(detect(ProcessHandle.current().pid()))).toString();
+  }
+
+  @Override
+  public void initMachine(InitSpec spec) throws ContainerException {
+    session.call(Request.newBuilder().setInit(InitRequest.newBuilder().setSpec(spec)));
+  }
+
+  @Override
+  public Container get(String name) throws ContainerException {
+    String n = resolve(name);
+    return new RemoteContainer(session.call(Request.newBuilder().setExists(NameRequest.newBuilder().setName(n)))
+        .getName());
+  }
+
+  @Override
+  public Container create(String name, ContainerSpec spec) throws ContainerException {
+    String n = resolve(name);
+    return new RemoteContainer(session.call(Request.newBuilder().setCreate(
+        CreateRequest.newBuilder().setName(n).setSpec(spec))).getName());
+  }
+
+  @Override
+  public void destroy(Container container) throws ContainerException {
+    session.call(Request.newBuilder().setDestroy(NameRequest.newBuilder().setName(container.name())));
+  }
+
+  @Override
+  public String detect(long tid) throws ContainerException {
+    long t = tid == 0 ? ProcessHandle.current().pid() : tid;
+    return session.call(Request.newBuilder().setDetect(DetectRequest.newBuilder().setTid(t))).getName();
+  }
+
+  private final class RemoteContainer implements Container {
+    private final String name;
+
+    RemoteContainer(String name) {
+      this.name = name;
+    }
+
+    @Override
+    public String name() {
+      return name;
+    }
+
+    private NameRequest.Builder named() {
+      return NameRequest.newBuilder().setName(name);
+    }
+
+    @Override
+    public void update(ContainerSpec spec, UpdatePolicy policy) throws ContainerException {
+      session.call(Request.newBuilder().setUpdate(UpdateRequest.newBuilder().setName(name).setSpec(spec)
+          .setPolicy(policy == UpdatePolicy.REPLACE ? UpdateRequest.Policy.REPLACE : UpdateRequest.Policy.DIFF)));
+    }
+
+    @Override
+    public void enter(List<Long> tids) throws ContainerException {
+      session.call(Request.newBuilder().setEnter(EnterRequest.newBuilder().setName(name).addAllTid(tids)));
+    }
+
+    @Override
+    public long run(List<String> command, RunSpec spec) throws ContainerException {
+      RunRequest.Builder r = RunRequest.newBuilder().setName(name).addAllCommand(command);
+      if (spec != null) {
+        r.setSpec(spec);
+      }
+      return session.call(Request.newBuilder().setRun(r)).getPid();
+    }
+
+    /**
+     * lmctfy's exec: this very process joins the container (every thread, through the daemon), then
+     * replaces itself with the command.
+     */
+    @Override
+    public void exec(List<String> command) throws ContainerException {
+      if (command == null || command.isEmpty() || !command.get(0).startsWith("/")) {
+        throw ContainerException.invalidArgument("exec needs an absolute command path");
+      }
+      if (!Files.isExecutable(Path.of(command.get(0)))) {
+        throw ContainerException.notFound("No executable " + command.get(0));
+      }
+      List<Long> tids = new ArrayList<>();
+      try (Stream<Path> s = Files.list(Path.of("/proc/self/task"))) {
+        s.forEach(p -> tids.add(Long.parseLong(p.getFileName().toString())));
+      } catch (IOException e) {
+        throw ContainerException.internal("cannot list this process's threads: " + e, e);
+      }
+      enter(tids);
+      jnr.posix.POSIX posix = Posix.get();
+      String[] env = System.getenv().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
+          .toArray(String[]::new);
+      int rc = posix.execve(command.get(0), command.toArray(new String[0]), env);
+      int errno = posix.errno();
+      throw new ContainerException(errno == 2 ? StatusCode.NOT_FOUND : errno == 13 ? StatusCode.PERMISSION_DENIED
+          : StatusCode.INTERNAL, "execve " + command.get(0) + " failed (" + rc + ", errno " + errno + ")");
+    }
+
+    @Override
+    public ContainerSpec spec() throws ContainerException {
+      return session.call(Request.newBuilder().setSpec(named())).getSpec();
+    }
+
+    private Response list(ListRequest.What what, ListPolicy policy) throws ContainerException {
+      return session.call(Request.newBuilder().setList(ListRequest.newBuilder().setName(name).setWhat(what)
+          .setRecursive(policy == ListPolicy.RECURSIVE)));
+    }
+
+    @Override
+    public List<Container> listSubcontainers(ListPolicy policy) throws ContainerException {
+      List<Container> out = new ArrayList<>();
+      for (String n : list(ListRequest.What.CONTAINERS, policy).getNames().getNameList()) {
+        out.add(new RemoteContainer(n));
+      }
+      return out;
+    }
+
+    @Override
+    public List<Long> listThreads(ListPolicy policy) throws ContainerException {
+      return list(ListRequest.What.TIDS, policy).getIds().getIdList();
+    }
+
+    @Override
+    public List<Long> listProcesses(ListPolicy policy) throws ContainerException {
+      return list(ListRequest.What.PIDS, policy).getIds().getIdList();
+    }
+
+    @Override
+    public void pause() throws ContainerException {
+      session.call(Request.newBuilder().setPause(named()));
+    }
+
+    @Override
+    public void resume() throws ContainerException {
+      session.call(Request.newBuilder().setResume(named()));
+    }
+
+    @Override
+    public ContainerStats stats(StatsType type) throws ContainerException {
+      return session.call(Request.newBuilder().setStats(StatsRequest.newBuilder().setName(name)
+          .setFull(type == StatsType.FULL))).getStats();
+    }
+
+    @Override
+    public NotificationHandle registerNotification(EventSpec spec, EventListener listener)
+        throws ContainerException {
+      if (spec == null || listener == null) {
+        throw ContainerException.invalidArgument("registerNotification needs an EventSpec and a listener");
+      }
+      Response first = session.stream(Request.newBuilder().setNotify(NotifyRequest.newBuilder().setName(name)
+          .setSpec(spec)), r -> {
+            StatusCode code = StatusCode.forNumber(r.hasEvent() ? r.getEvent().getCode() : r.getCode());
+            String detail = r.hasEvent() ? r.getEvent().getDetail() : r.getMessage();
+            listener.onEvent(this, code == null ? StatusCode.UNKNOWN : code, detail);
+          });
+      return new NotificationHandle(first.getId());
+    }
+
+    @Override
+    public void unregisterNotification(NotificationHandle handle) throws ContainerException {
+      session.call(Request.newBuilder().setCancel(CancelRequest.newBuilder().setNotificationId(handle.id())));
+      session.endStream(handle.id());
+    }
+
+    @Override
+    public void killAll() throws ContainerException {
+      killAll(ListPolicy.SELF);
+    }
+
+    @Override
+    public void killAll(ListPolicy policy) throws ContainerException {
+      session.call(Request.newBuilder().setKillAll(KillAllRequest.newBuilder().setName(name)
+          .setRecursive(policy == ListPolicy.RECURSIVE)));
+    }
+
+    @Override
+    public long initPid() throws ContainerException {
+      // As the core (and lmctfy) without a virtual host: the machine's init.
+      session.call(Request.newBuilder().setExists(named()));
+      return 1;
+    }
+  }
+}
