@@ -21,4 +21,29 @@ public interface EventProbe {
 
   /** Words for the listener about the last events, e.g. "oom_kill 3". */
   String describe();
+
+  /** No position: a probe made to replace this one takes a fresh baseline. */
+  long NO_CURSOR = Long.MIN_VALUE;
+
+  /**
+   * Where this probe is in the kernel's event stream (e.g. the {@code oom_kill} count it read last), or
+   * {@link #NO_CURSOR}. When the resource's controller is swapped, the core asks the new controller for a new
+   * probe of the same event and hands it this cursor (DESIGN §8), so events that happened while no controller
+   * was active are delivered once, not lost.
+   *
+   * @since 1.1
+   */
+  default long cursor() {
+    return NO_CURSOR;
+  }
+
+  /**
+   * Continues from the cursor of a previous probe of the same event instead of taking a baseline: the next
+   * {@link #poll()} counts the events since that cursor. The default takes a fresh baseline.
+   *
+   * @since 1.1
+   */
+  default void resumeFrom(long cursor) throws ContainerException {
+    poll();
+  }
 }

@@ -1,6 +1,7 @@
 package org.lmctfy.core;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.lmctfy.api.Container;
 import org.lmctfy.api.ContainerApi;
@@ -13,6 +14,7 @@ import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
@@ -34,6 +36,7 @@ public final class ContainerApiComponent implements ContainerApi {
 
   private final FactoryRegistry factories = new FactoryRegistry();
   private volatile ContainerApiImpl impl;
+  private volatile List<String> settings;
 
   @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
       policyOption = ReferencePolicyOption.GREEDY)
@@ -47,19 +50,50 @@ public final class ContainerApiComponent implements ContainerApi {
 
   @Activate
   void activate(BundleContext context, Map<String, Object> config) throws ContainerException {
-    String helper = setting(context, config, EXEC_HELPER, "");
-    impl = new ContainerApiImpl(CgroupLayout.detect(), setting(context, config, CGROUP_ROOT, "/"),
-        Path.of(setting(context, config, STATE_DIR, "/run/lmctfy")), factories,
-        helper.isBlank() ? null : Path.of(helper));
+    settings = settings(context, config);
+    impl = open(settings);
   }
 
-  /** A launcher's flag (framework property lmctfy.KEY) wins over the configuration, which wins over the default. */
-  private static String setting(BundleContext context, Map<String, Object> config, String key, String def) {
-    Object v = context.getProperty("lmctfy." + key);
-    if (v == null || v.toString().isBlank()) {
-      v = config.get(key);
+  /**
+   * A new configuration (etc/org.lmctfy.core.cfg edited under a running daemon): when the effective settings
+   * change, the API is rebuilt on them; when they do not (the same values delivered again), nothing happens, so
+   * notification registrations live on.
+   */
+  @Modified
+  void modified(BundleContext context, Map<String, Object> config) throws ContainerException {
+    List<String> next = settings(context, config);
+    if (next.equals(settings)) {
+      return;
     }
-    return v == null || v.toString().isBlank() ? def : v.toString().strip();
+    ContainerApiImpl old = impl;
+    impl = open(next);
+    settings = next;
+    old.close();
+  }
+
+  private ContainerApiImpl open(List<String> s) throws ContainerException {
+    return new ContainerApiImpl(CgroupLayout.detect(), s.get(0), Path.of(s.get(1)), factories,
+        s.get(2).isBlank() ? null : Path.of(s.get(2)));
+  }
+
+  private static List<String> settings(BundleContext context, Map<String, Object> config) {
+    return List.of(setting(context, config, CGROUP_ROOT, "/"), setting(context, config, STATE_DIR, "/run/lmctfy"),
+        setting(context, config, EXEC_HELPER, ""));
+  }
+
+  /**
+   * A launcher's flag (framework property {@code lmctfy.KEY}) wins over the configuration, which wins over the
+   * launcher's defaults (framework property {@code lmctfy.default.KEY}: etc/'s values at start, so the core is
+   * right before ConfigAdmin delivers them), then the built-in default.
+   */
+  private static String setting(BundleContext context, Map<String, Object> config, String key, String def) {
+    for (Object v : new Object[] {context.getProperty("lmctfy." + key), config.get(key),
+        context.getProperty("lmctfy.default." + key)}) {
+      if (v != null && !v.toString().isBlank()) {
+        return v.toString().strip();
+      }
+    }
+    return def;
   }
 
   @Deactivate

@@ -63,6 +63,18 @@ public final class ContainerApiImpl implements ContainerApi, AutoCloseable {
     this.state = new StateStore(stateDir, tree.root());
     this.locks = new ContainerLocks(stateDir.resolve("locks"));
     this.execHelper = execHelper == null ? new ExecHelper(stateDir) : new ExecHelper(stateDir, execHelper);
+    factories.addListener(swapListener);
+  }
+
+  /** Notifications follow their resource's controller across swaps (DESIGN §8). */
+  private final java.util.function.Consumer<String> swapListener = this::controllerChanged;
+
+  private void controllerChanged(String resource) {
+    notifications.suspend(resource);
+    Optional<ResourceHandlerFactory> f = factories.get(resource);
+    if (f.isPresent()) {
+      notifications.rearm(resource, (name, spec) -> new ContainerImpl(this, name).resourceProbe(f.get(), spec));
+    }
   }
 
   ExecHelper execHelper() {
@@ -88,6 +100,7 @@ public final class ContainerApiImpl implements ContainerApi, AutoCloseable {
   /** Stops the notification loop; containers are untouched. */
   @Override
   public void close() {
+    factories.removeListener(swapListener);
     notifications.close();
   }
 
@@ -350,6 +363,14 @@ public final class ContainerApiImpl implements ContainerApi, AutoCloseable {
     }
     try {
       tracking.killSubtree(n);
+      // A controller that failed half-way (or went away in a swap) may have left its cgroup: the new
+      // container's directory goes from every hierarchy.
+      for (org.lmctfy.spi.cgroup.Hierarchy h : tree.layout().hierarchies()) {
+        Path d = tree.dir(h, n);
+        if (Files.isDirectory(d) && !d.equals(tracking.dir(n))) {
+          ControlFiles.rmdir(d);
+        }
+      }
       tracking.rmdir(n);
       state.delete(n);
     } catch (ContainerException | RuntimeException e) {
@@ -416,10 +437,17 @@ public final class ContainerApiImpl implements ContainerApi, AutoCloseable {
       Context ctx = context(n);
       for (ResourceRecord rr : resources) {
         Optional<ResourceHandlerFactory> f = factories.get(rr.getResource());
-        Optional<ResourceHandler> h = f.isPresent() ? f.get().attach(ctx) : Optional.empty();
-        if (h.isPresent()) {
-          h.get().destroy();
-          continue;
+        try {
+          Optional<ResourceHandler> h = f.isPresent() ? f.get().attach(ctx) : Optional.empty();
+          if (h.isPresent()) {
+            h.get().destroy();
+            continue;
+          }
+        } catch (ContainerException e) {
+          if (e.code() != StatusCode.UNAVAILABLE) {
+            throw e;
+          }
+          // its controller went away meanwhile (a swap): the generic removal below does it
         }
         // No controller active (or it no longer finds its cgroup): remove the recorded cgroups generically.
         List<String> dirs = new ArrayList<>(rr.getCgroupDirList());

@@ -3,6 +3,7 @@ package org.lmctfy.core;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
@@ -21,6 +22,7 @@ import org.lmctfy.api.proto.ContainerRecord;
 import org.lmctfy.api.proto.ContainerSpec;
 import org.lmctfy.api.proto.ContainerStats;
 import org.lmctfy.api.proto.EventSpec;
+import org.lmctfy.api.proto.ResourceRecord;
 import org.lmctfy.api.proto.RunSpec;
 import org.lmctfy.spi.EventProbe;
 import org.lmctfy.spi.EventSourceCapability;
@@ -192,6 +194,25 @@ final class ContainerImpl implements Container {
           break;
         }
         at = at.parent();
+      }
+    }
+    // Resources whose controller is absent right now (hot-swap): their recorded cgroups, so a process started
+    // meanwhile is limited all the same (DESIGN §8: the kernel keeps enforcing what was set).
+    Set<String> handled = new HashSet<>();
+    for (ResourceHandlerFactory f : api.factories().all()) {
+      handled.add(f.resource());
+    }
+    for (ContainerName at = name; !at.isRoot(); at = at.parent()) {
+      Optional<ContainerRecord> rec = api.state().read(at);
+      if (rec.isEmpty()) {
+        continue;
+      }
+      for (ResourceRecord rr : rec.get().getResourceList()) {
+        if (handled.add(rr.getResource())) {
+          for (String d : rr.getCgroupDirList()) {
+            out.add(Path.of(d));
+          }
+        }
       }
     }
     out.remove(trackingDir);
@@ -367,38 +388,36 @@ final class ContainerImpl implements Container {
           : " and fields unknown to this version"));
     }
     api.requireExists(name);
-    EventProbe probe;
     if (spec.hasContainerEmpty()) {
-      probe = new EmptyProbe(api.tracking(), api.tracking().dir(name));
-    } else {
-      probe = resourceProbe(spec).orElseThrow(() -> api.factories().get("memory").isPresent()
-          ? ContainerException.invalidArgument("No resource of " + name + " serves the event " + spec)
-          : ContainerException.unavailable("Memory events need the memory resource, whose controller is not"
-              + " active (bundle missing or stopped)"));
+      return api.notifications().register(name, this, null, spec,
+          new EmptyProbe(api.tracking(), api.tracking().dir(name)), listener);
     }
-    return api.notifications().register(name, this, probe, listener);
-  }
-
-  /** The probe of the nearest container (this or an ancestor) whose resource serves the event. */
-  private Optional<EventProbe> resourceProbe(EventSpec spec) throws ContainerException {
     for (ResourceHandlerFactory f : api.factories().all()) {
-      for (ContainerName at = name; ; at = at.parent()) {
-        Optional<ResourceHandler> h = f.attach(api.context(at));
-        if (h.isPresent()) {
-          if (h.get() instanceof EventSourceCapability) {
-            Optional<EventProbe> p = ((EventSourceCapability) h.get()).probe(spec);
-            if (p.isPresent()) {
-              return p;
-            }
-          }
-          break;
-        }
-        if (at.isRoot()) {
-          break;
-        }
+      Optional<EventProbe> p = resourceProbe(f, spec);
+      if (p.isPresent()) {
+        return api.notifications().register(name, this, f.resource(), spec, p.get(), listener);
       }
     }
-    return Optional.empty();
+    throw api.factories().get("memory").isPresent()
+        ? ContainerException.invalidArgument("No resource of " + name + " serves the event " + spec)
+        : ContainerException.unavailable("Memory events need the memory resource, whose controller is not"
+            + " active (bundle missing or stopped)");
+  }
+
+  /** The probe of a resource for the nearest container (this or an ancestor) isolating it. */
+  Optional<EventProbe> resourceProbe(ResourceHandlerFactory f, EventSpec spec) throws ContainerException {
+    for (ContainerName at = name; ; at = at.parent()) {
+      Optional<ResourceHandler> h = f.attach(api.context(at));
+      if (h.isPresent()) {
+        if (h.get() instanceof EventSourceCapability) {
+          return ((EventSourceCapability) h.get()).probe(spec);
+        }
+        return Optional.empty();
+      }
+      if (at.isRoot()) {
+        return Optional.empty();
+      }
+    }
   }
 
   @Override

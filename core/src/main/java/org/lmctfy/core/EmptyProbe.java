@@ -6,7 +6,8 @@ import org.lmctfy.spi.EventProbe;
 
 /**
  * Container-empty, from the membership hierarchy: cgroup2's {@code populated} in cgroup.events (inotify
- * announces its changes), else sampling the processes of the v1 tracking cgroup.
+ * announces its changes), else sampling the processes of the v1 tracking cgroup. Fires when the last process
+ * leaves, or at once when the container is empty at registration.
  */
 final class EmptyProbe implements EventProbe {
   private final Tracking tracking;
@@ -29,7 +30,13 @@ final class EmptyProbe implements EventProbe {
       throw ContainerException.notFound("cgroup " + dir + " is gone");
     }
     boolean now = tracking.populated(dir);
-    boolean fired = populated != null && populated && !now;
+    if (populated == null) {
+      // The baseline. A container already empty when the notification is registered is reported at once
+      // (on the next poll): whoever waits for "empty" must not wait forever.
+      populated = Boolean.TRUE;
+      return 0;
+    }
+    boolean fired = populated && !now;
     populated = now;
     return fired ? 1 : 0;
   }

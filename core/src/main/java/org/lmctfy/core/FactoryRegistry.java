@@ -8,6 +8,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeSet;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 import org.lmctfy.spi.ResourceHandlerFactory;
 
 /**
@@ -16,18 +18,51 @@ import org.lmctfy.spi.ResourceHandlerFactory;
  */
 public final class FactoryRegistry {
   private final Map<String, Deque<ResourceHandlerFactory>> byResource = new HashMap<>();
+  private final List<Consumer<String>> listeners = new CopyOnWriteArrayList<>();
+  private final Map<ResourceHandlerFactory, Guard.Guarded> guarded = new java.util.IdentityHashMap<>();
 
-  public synchronized void add(ResourceHandlerFactory factory) {
-    byResource.computeIfAbsent(factory.resource(), r -> new ArrayDeque<>()).addLast(factory);
+  /** Registers a factory (guarded: see {@link Guard}). */
+  public void add(ResourceHandlerFactory factory) {
+    Guard.Guarded g = Guard.factory(factory);
+    synchronized (this) {
+      guarded.put(factory, g);
+      byResource.computeIfAbsent(factory.resource(), r -> new ArrayDeque<>()).addLast(g.factory());
+    }
+    changed(factory.resource());
   }
 
-  public synchronized void remove(ResourceHandlerFactory factory) {
-    Deque<ResourceHandlerFactory> d = byResource.get(factory.resource());
-    if (d != null) {
-      d.removeIf(f -> f == factory);
-      if (d.isEmpty()) {
-        byResource.remove(factory.resource());
+  public void remove(ResourceHandlerFactory factory) {
+    String resource;
+    synchronized (this) {
+      Guard.Guarded g = guarded.remove(factory);
+      if (g == null) {
+        return;
       }
+      g.gone().set(true);
+      resource = g.factory().resource();
+      Deque<ResourceHandlerFactory> d = byResource.get(resource);
+      if (d != null) {
+        d.removeIf(f -> f == g.factory());
+        if (d.isEmpty()) {
+          byResource.remove(resource);
+        }
+      }
+    }
+    changed(resource);
+  }
+
+  /** Told the resource's name after its active factory may have changed (added, removed, replaced). */
+  void addListener(Consumer<String> listener) {
+    listeners.add(listener);
+  }
+
+  void removeListener(Consumer<String> listener) {
+    listeners.remove(listener);
+  }
+
+  private void changed(String resource) {
+    for (Consumer<String> l : listeners) {
+      l.accept(resource);
     }
   }
 

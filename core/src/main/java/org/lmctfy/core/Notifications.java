@@ -9,6 +9,7 @@ import java.nio.file.WatchKey;
 import java.nio.file.WatchService;
 import java.util.HashSet;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -21,6 +22,7 @@ import org.lmctfy.api.ContainerName;
 import org.lmctfy.api.EventListener;
 import org.lmctfy.api.NotificationHandle;
 import org.lmctfy.api.StatusCode;
+import org.lmctfy.api.proto.EventSpec;
 import org.lmctfy.spi.EventProbe;
 import org.lmctfy.spi.cgroup.KernelErrors;
 
@@ -33,8 +35,38 @@ final class Notifications implements AutoCloseable {
   static final long SAMPLE_MS = 2;
   private static final System.Logger LOG = System.getLogger(Notifications.class.getName());
 
-  private record Registration(long id, ContainerName name, Container container, EventProbe probe,
-      EventListener listener) {}
+  /** Makes the probe of a registration again, from the resource's current controller (after a swap). */
+  interface ProbeMaker {
+    Optional<EventProbe> make(ContainerName name, EventSpec spec) throws ContainerException;
+  }
+
+  private static final class Registration {
+    final long id;
+    final ContainerName name;
+    final Container container;
+    final EventListener listener;
+    /** The resource whose controller made the probe; null for the core's own (container_empty). */
+    final String resource;
+    final EventSpec spec;
+    /** Null while the resource's controller is absent (guarded by this). */
+    EventProbe probe;
+    long cursor = EventProbe.NO_CURSOR;
+
+    Registration(long id, ContainerName name, Container container, EventListener listener, String resource,
+        EventSpec spec, EventProbe probe) {
+      this.id = id;
+      this.name = name;
+      this.container = container;
+      this.listener = listener;
+      this.resource = resource;
+      this.spec = spec;
+      this.probe = probe;
+    }
+
+    synchronized Path watchedFile() {
+      return probe == null ? null : probe.watchedFile();
+    }
+  }
 
   private final Map<Long, Registration> registrations = new ConcurrentHashMap<>();
   private final Map<Path, WatchKey> watchedDirs = new ConcurrentHashMap<>();
@@ -48,13 +80,24 @@ final class Notifications implements AutoCloseable {
   private Thread loop;
   private volatile boolean closed;
 
-  synchronized NotificationHandle register(ContainerName name, Container container, EventProbe probe,
-      EventListener listener) throws ContainerException {
+  synchronized NotificationHandle register(ContainerName name, Container container, String resource, EventSpec spec,
+      EventProbe probe, EventListener listener) throws ContainerException {
     if (closed) {
       throw ContainerException.unavailable("The notification loop is shut down");
     }
     probe.poll(); // the baseline: only what happens from now on is an event
-    Path watched = probe.watchedFile();
+    watch(probe.watchedFile());
+    long id = ids.incrementAndGet();
+    registrations.put(id, new Registration(id, name, container, listener, resource, spec, probe));
+    if (loop == null) {
+      loop = new Thread(this::run, "lmctfy-events");
+      loop.setDaemon(true);
+      loop.start();
+    }
+    return new NotificationHandle(id);
+  }
+
+  private synchronized void watch(Path watched) throws ContainerException {
     try {
       if (watcher == null) {
         watcher = FileSystems.getDefault().newWatchService();
@@ -66,14 +109,57 @@ final class Notifications implements AutoCloseable {
     } catch (IOException e) {
       throw KernelErrors.map(e, "watch " + watched);
     }
-    long id = ids.incrementAndGet();
-    registrations.put(id, new Registration(id, name, container, probe, listener));
-    if (loop == null) {
-      loop = new Thread(this::run, "lmctfy-events");
-      loop.setDaemon(true);
-      loop.start();
+  }
+
+  /**
+   * A resource's controller left (or is being replaced): its probes stop, keeping their cursors, and no code
+   * of the departing bundle runs any more.
+   */
+  void suspend(String resource) {
+    for (Registration r : registrations.values()) {
+      if (resource.equals(r.resource)) {
+        synchronized (r) {
+          if (r.probe != null) {
+            r.cursor = r.probe.cursor();
+            r.probe = null;
+          }
+        }
+      }
     }
-    return new NotificationHandle(id);
+  }
+
+  /**
+   * A controller of the resource is active (again): suspended registrations get a probe from it, continuing
+   * from their cursors, so events of the absence are delivered once.
+   */
+  void rearm(String resource, ProbeMaker maker) {
+    for (Registration r : registrations.values()) {
+      if (!resource.equals(r.resource)) {
+        continue;
+      }
+      try {
+        synchronized (r) {
+          if (r.probe != null) {
+            continue;
+          }
+          Optional<EventProbe> p = maker.make(r.name, r.spec);
+          if (p.isEmpty()) {
+            continue; // this controller does not serve the event: it stays suspended
+          }
+          p.get().resumeFrom(r.cursor);
+          watch(p.get().watchedFile());
+          r.probe = p.get();
+        }
+      } catch (ContainerException e) {
+        if (e.code() == StatusCode.NOT_FOUND && registrations.remove(r.id) != null) {
+          deliver(r, StatusCode.NOT_FOUND, e.getMessage());
+        } else {
+          LOG.log(System.Logger.Level.WARNING, "cannot re-arm notification " + r.id + " of " + r.name + ": " + e);
+        }
+      } catch (RuntimeException e) {
+        LOG.log(System.Logger.Level.WARNING, "cannot re-arm notification " + r.id + " of " + r.name, e);
+      }
+    }
   }
 
   void unregister(NotificationHandle handle) throws ContainerException {
@@ -111,7 +197,7 @@ final class Notifications implements AutoCloseable {
   private void run() {
     while (!closed) {
       Set<Path> changed = new HashSet<>();
-      boolean sampled = registrations.values().stream().anyMatch(r -> r.probe.watchedFile() == null);
+      boolean sampled = registrations.values().stream().anyMatch(r -> r.watchedFile() == null);
       try {
         WatchKey key = watcher.poll(sampled ? SAMPLE_MS : 250, TimeUnit.MILLISECONDS);
         while (key != null) {
@@ -130,15 +216,23 @@ final class Notifications implements AutoCloseable {
         return;
       }
       for (Registration r : registrations.values()) {
-        Path w = r.probe.watchedFile();
+        Path w = r.watchedFile();
         // Watched probes are also read on every timeout round, in case an inotify event was missed.
         if (w != null && !changed.contains(w) && !changed.isEmpty()) {
           continue;
         }
         try {
-          int n = r.probe.poll();
+          int n;
+          String what;
+          synchronized (r) {
+            if (r.probe == null) {
+              continue; // its controller is absent: the cursor waits for the next one
+            }
+            n = r.probe.poll();
+            what = n > 0 ? r.probe.describe() : null;
+          }
           for (int i = 0; i < n && registrations.containsKey(r.id); i++) {
-            deliver(r, StatusCode.OK, r.probe.describe());
+            deliver(r, StatusCode.OK, what);
           }
         } catch (ContainerException e) {
           if (registrations.remove(r.id) != null) {

@@ -104,7 +104,12 @@ final class Dist implements AutoCloseable {
     BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
     CompletableFuture<String> line = CompletableFuture.supplyAsync(() -> {
       try {
-        return r.readLine();
+        for (String l; (l = r.readLine()) != null; ) {
+          if (l.startsWith("lmctfyd ready on ")) {
+            return l;
+          }
+        }
+        return null;
       } catch (IOException e) {
         return null;
       }

@@ -7,7 +7,6 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.lmctfy.api.ContainerException;
 import org.lmctfy.api.SpecFormat;
-import java.util.HashMap;
 import java.util.Map;
 import org.lmctfy.api.ContainerApi;
 import org.lmctfy.launcher.client.RemoteSession;
@@ -92,15 +91,13 @@ public final class LmctfyCommand implements Callable<Integer> {
         session = RemoteSession.connect(sock).orElse(null);
       }
       if (session == null) {
-        Map<String, String> props = new HashMap<>();
-        home.config("org.lmctfy.core").forEach((k, v) -> props.put("lmctfy." + k, v));
+        Map<String, String> props = OsgiRuntime.coreDefaults(home);
         if (cgroupRoot != null) {
           props.put("lmctfy.cgroup.root", cgroupRoot);
         }
         if (stateDir != null) {
           props.put("lmctfy.state.dir", stateDir.toString());
         }
-        props.putIfAbsent("lmctfy.exec.helper", home.execHelper().toString());
         session = Session.embedded(OsgiRuntime.start(home, OsgiRuntime.Mode.EMBEDDED, props, 10_000));
       }
     }

@@ -6,7 +6,6 @@ import java.io.PrintStream;
 import java.lang.reflect.Method;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -70,7 +69,7 @@ public final class Lmctfyd implements Callable<Integer> {
     Map<String, String> daemonCfg = home.config("org.lmctfy.daemon");
     Logger.getLogger("lmctfyd").setLevel(Level.parse(daemonCfg.getOrDefault("log.level", "INFO").toUpperCase()));
     Path sock = socket != null ? socket : Path.of(daemonCfg.getOrDefault("socket.path", DEFAULT_SOCKET));
-    Map<String, String> props = new HashMap<>();
+    Map<String, String> props = OsgiRuntime.coreDefaults(home);
     if (cgroupRoot != null) {
       props.put("lmctfy.cgroup.root", cgroupRoot);
     }

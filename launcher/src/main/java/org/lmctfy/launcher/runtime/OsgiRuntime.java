@@ -88,6 +88,10 @@ public final class OsgiRuntime implements AutoCloseable {
       config.putIfAbsent("felix.fileinstall.poll", "300");
       config.put("felix.fileinstall.noInitialDelay", "true");
       config.putIfAbsent("felix.fileinstall.log.level", "2");
+      config.putIfAbsent("felix.fileinstall.log.default", "jul"); // stdout carries only the ready line
+      // etc/ is the operator's: FileInstall must never write configurations back into it (it emptied
+      // org.apache.felix.fileinstall-bundle.cfg at a shutdown when allowed to).
+      config.put("felix.fileinstall.enableConfigSave", "false");
       config.put("gosh.args", "--nointeractive");
     }
     FrameworkFactory factory = ServiceLoader.load(FrameworkFactory.class, OsgiRuntime.class.getClassLoader())
@@ -131,6 +135,18 @@ public final class OsgiRuntime implements AutoCloseable {
       runtime.close();
       throw e;
     }
+  }
+
+  /**
+   * The core's settings from etc/org.lmctfy.core.cfg as framework properties {@code lmctfy.default.KEY}: the core
+   * starts with them (before ConfigAdmin delivers the file in daemon mode); flags ({@code lmctfy.KEY}) win over
+   * them. The exec helper defaults to the distribution's libexec/lmctfy-exec.
+   */
+  public static Map<String, String> coreDefaults(Home home) throws ContainerException {
+    Map<String, String> props = new HashMap<>();
+    props.put("lmctfy.default.exec.helper", home.execHelper().toString());
+    home.config("org.lmctfy.core").forEach((k, v) -> props.put("lmctfy.default." + k, v));
+    return props;
   }
 
   public BundleContext context() {

@@ -38,6 +38,20 @@ final class MemoryEvents {
       public String describe() {
         return "oom_kill " + now;
       }
+
+      @Override
+      public long cursor() {
+        return last < 0 ? NO_CURSOR : last;
+      }
+
+      @Override
+      public void resumeFrom(long cursor) throws ContainerException {
+        if (cursor == NO_CURSOR) {
+          poll();
+        } else {
+          last = cursor;
+        }
+      }
     };
   }
 
@@ -64,6 +78,21 @@ final class MemoryEvents {
       @Override
       public String describe() {
         return "memory usage " + usage + " >= threshold " + threshold;
+      }
+
+      /** 1 above the threshold, 0 below: a crossing while no controller was active still fires. */
+      @Override
+      public long cursor() {
+        return above == null ? NO_CURSOR : above ? 1 : 0;
+      }
+
+      @Override
+      public void resumeFrom(long cursor) throws ContainerException {
+        if (cursor == NO_CURSOR) {
+          poll();
+        } else {
+          above = cursor == 1;
+        }
       }
     };
   }

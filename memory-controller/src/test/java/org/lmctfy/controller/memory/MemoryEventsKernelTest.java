@@ -28,6 +28,7 @@ import org.lmctfy.core.testing.KernelRoot;
 class MemoryEventsKernelTest {
   static final long MIB = 1024 * 1024;
   private KernelRoot k;
+  private MemoryFactory memory;
 
   record Event(StatusCode code, String detail, long nanos) {}
 
@@ -35,7 +36,8 @@ class MemoryEventsKernelTest {
   void setUp() throws Exception {
     KernelRoot.assumeKernel();
     assumeTrue(org.lmctfy.spi.cgroup.CgroupLayout.detect().forController("memory").isPresent(), "no memory");
-    k = new KernelRoot(new MemoryFactory());
+    memory = new MemoryFactory();
+    k = new KernelRoot(memory);
   }
 
   @AfterEach
@@ -80,6 +82,33 @@ class MemoryEventsKernelTest {
       Thread.sleep(200);
       assertThat(events).as("exactly one per kill").isEmpty();
     }
+  }
+
+  /**
+   * DESIGN §8: an OOM that happens while the memory controller is absent is delivered once when a controller
+   * (here a new factory instance, as after a bundle update) is back, and the registration keeps working.
+   */
+  @Test
+  void anOomDuringTheControllersAbsenceIsDeliveredOnceWhenItIsBack() throws Exception {
+    Container c = k.api.create("/swap", spec("memory { limit: " + 64 * MIB + " }"));
+    BlockingQueue<Event> events = new LinkedBlockingQueue<>();
+    c.registerNotification(event("oom {}"), (ct, code, detail) -> events.add(new Event(code, detail, System.nanoTime())));
+    k.factories.remove(memory);
+    awaitExit(c.run(List.of("/usr/bin/tail", "/dev/zero"), DETACHED));
+    Thread.sleep(300);
+    assertThat(events).as("nothing is delivered while no controller is active").isEmpty();
+    k.factories.add(new MemoryFactory());
+    Event e = events.poll(5, TimeUnit.SECONDS);
+    assertThat(e).as("the OOM of the absence").isNotNull();
+    assertThat(e.code()).isEqualTo(StatusCode.OK);
+    assertThat(e.detail()).contains("oom_kill 1");
+    Thread.sleep(300);
+    assertThat(events).as("delivered once").isEmpty();
+    // The re-armed registration sees the next kill too.
+    awaitExit(c.run(List.of("/usr/bin/tail", "/dev/zero"), DETACHED));
+    e = events.poll(5, TimeUnit.SECONDS);
+    assertThat(e).isNotNull();
+    assertThat(e.detail()).contains("oom_kill 2");
   }
 
   @Test
