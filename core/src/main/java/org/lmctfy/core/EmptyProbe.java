@@ -6,8 +6,7 @@ import org.lmctfy.spi.EventProbe;
 
 /**
  * Container-empty, from the membership hierarchy: cgroup2's {@code populated} in cgroup.events (inotify
- * announces its changes), else sampling the processes of the v1 tracking cgroup. Fires when the last process
- * leaves, or at once when the container is empty at registration.
+ * announces its changes), else sampling the processes of the v1 tracking cgroup.
  */
 final class EmptyProbe implements EventProbe {
   private final Tracking tracking;
@@ -30,13 +29,7 @@ final class EmptyProbe implements EventProbe {
       throw ContainerException.notFound("cgroup " + dir + " is gone");
     }
     boolean now = tracking.populated(dir);
-    if (populated == null) {
-      // The baseline. A container already empty when the notification is registered is reported at once
-      // (on the next poll): whoever waits for "empty" must not wait forever.
-      populated = Boolean.TRUE;
-      return 0;
-    }
-    boolean fired = populated && !now;
+    boolean fired = populated != null && populated && !now;
     populated = now;
     return fired ? 1 : 0;
   }

@@ -193,8 +193,8 @@ class CliKernelIT {
     assertThat(r.code()).isEqualTo(5);
     assertThat(r.err()).startsWith("NOT_FOUND: ");
     assertThat(dist.run(List.of(), null, "create").code()).isEqualTo(3);
-    assertThat(dist.run(List.of(), null, "-V").out()).isEqualTo("lmctfy version 0.1.0-SNAPSHOT\n");
-    assertThat(dist.run(List.of(), null, "--embedded", "version").out()).isEqualTo("version=\"0.1.0-SNAPSHOT\"\n");
+    assertThat(dist.run(List.of(), null, "-V").out()).isEqualTo("lmctfy version 0.2.0-SNAPSHOT\n");
+    assertThat(dist.run(List.of(), null, "--embedded", "version").out()).isEqualTo("version=\"0.2.0-SNAPSHOT\"\n");
     assertThat(dist.run(List.of(), null, "help").code()).isZero();
     Dist.Result help = dist.run(List.of(), null, "create", "--help");
     assertThat(help.code()).isZero();
@@ -202,6 +202,6 @@ class CliKernelIT {
     assertThat(dist.run(List.of(), null, "list", "pids", "-h").out()).contains("Example: lmctfy list pids");
     assertThat(dist.run(List.of(), null, "completion").out()).contains("complete -F").contains("_picocli_lmctfy");
     assertThat(dist.run(List.of(), null, "--embedded", "-l", "version").out())
-        .isEqualTo(String.format("%-20s | %s%n%n", "version", "0.1.0-SNAPSHOT"));
+        .isEqualTo(String.format("%-20s | %s%n%n", "version", "0.2.0-SNAPSHOT"));
   }
 }

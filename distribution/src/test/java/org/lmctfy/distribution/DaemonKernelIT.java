@@ -275,8 +275,13 @@ class DaemonKernelIT {
     OutputStream in = d.getOutputStream();
     in.write("lmctfy:create /g \"memory { limit: 104857600 }\"\n".getBytes());
     in.flush();
-    Dist.await("lmctfy:create through Gogo", 20_000, () -> lmctfy("list", "containers", "/").out()
-        .equals("name=\"/g\"\n"));
+    try {
+      Dist.await("lmctfy:create through Gogo", 20_000, () -> lmctfy("list", "containers", "/").out()
+          .equals("name=\"/g\"\n"));
+    } catch (AssertionError e) {
+      throw new AssertionError(e.getMessage() + "; Gogo said: " + dist.output, e);
+    }
+    assertThat(String.join("\n", dist.output)).contains("/g");
     assertThat(memoryLimit("/g")).isEqualTo("104857600");
     in.write("lmctfy:destroy /g\n".getBytes());
     in.flush();

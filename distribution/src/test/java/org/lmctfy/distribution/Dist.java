@@ -24,6 +24,8 @@ final class Dist implements AutoCloseable {
 
   final Path home;
   private final List<Process> daemons = new ArrayList<>();
+  /** The daemons' standard output after their ready line (Gogo's answers). */
+  final java.util.concurrent.ConcurrentLinkedQueue<String> output = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
   record Result(int code, String out, String err) {}
 
@@ -33,7 +35,7 @@ final class Dist implements AutoCloseable {
 
   /** A copy of the distribution in a fresh directory readable by every user (for setpriv tests). */
   static Dist copy() throws IOException {
-    Path built = Path.of(System.getProperty("lmctfy.dist", "target/lmctfy-0.1.0-SNAPSHOT"));
+    Path built = Path.of(System.getProperty("lmctfy.dist", "target/lmctfy-0.2.0-SNAPSHOT"));
     if (!Files.isExecutable(built.resolve("bin/lmctfy"))) {
       throw new IllegalStateException("No built distribution at " + built + " (run mvn package first)");
     }
@@ -125,11 +127,11 @@ final class Dist implements AutoCloseable {
       p.waitFor(10, TimeUnit.SECONDS);
       throw new AssertionError("lmctfyd did not start (" + first + "): " + Files.readString(log));
     }
-    // Keep draining stdout (gogo output, if any) so the daemon never blocks on a full pipe.
+    // Keep draining stdout (Gogo's output) so the daemon never blocks on a full pipe; tests may read it.
     Thread drain = new Thread(() -> {
       try {
-        while (r.readLine() != null) {
-          // discard
+        for (String l; (l = r.readLine()) != null; ) {
+          output.add(l);
         }
       } catch (IOException e) {
         // closed

@@ -83,6 +83,12 @@ public class HotSwapIT {
     }
   }
 
+  /** A version higher than the bundle's: the "newer build" an operator drops in. */
+  private static String newer(Bundle b, int step) {
+    org.osgi.framework.Version v = b.getVersion();
+    return new org.osgi.framework.Version(v.getMajor(), v.getMinor(), v.getMicro() + step).toString();
+  }
+
   private static String artifact(String bsn) {
     return resourceOf(bsn) + "-controller";
   }
@@ -180,10 +186,11 @@ public class HotSwapIT {
       needing(r, a, text);
 
       // A newer build of the bundle.
-      bundle.update(newerBuild(jar(artifact(bsn)), "0.1.1"));
+      String newer = newer(bundle, 1);
+      bundle.update(newerBuild(jar(artifact(bsn)), newer));
       refresh(bundle);
       await(r + " updated", 10_000, () -> factoryActive(r));
-      assertEquals("0.1.1", bundle.getVersion().toString());
+      assertEquals(newer, bundle.getVersion().toString());
       assertEquals(r, specA, a.spec());
       needing(r, a, text);
       assertEquals(r, limitsA, limits(a.name()));
@@ -237,7 +244,7 @@ public class HotSwapIT {
       switch (swap) {
         case "stop" -> memory.start();
         case "update" -> {
-          memory.update(newerBuild(jar("memory-controller"), "0.1.2"));
+          memory.update(newerBuild(jar("memory-controller"), newer(memory, 1)));
           refresh(memory);
           memory.start();
         }
@@ -328,7 +335,7 @@ public class HotSwapIT {
           swaps.add(bsn + " stop/start");
         }
         case 1 -> {
-          b.update(newerBuild(jar(artifact(bsn)), "0.1." + (10 + i)));
+          b.update(newerBuild(jar(artifact(bsn)), newer(b, 1)));
           refresh(b);
           swaps.add(bsn + " update");
         }
@@ -441,7 +448,7 @@ public class HotSwapIT {
       poller.start();
       Thread.sleep(20);
       Bundle b = bundle(bsn);
-      b.update(newerBuild(jar("memory-controller"), "0.2." + i));
+      b.update(newerBuild(jar("memory-controller"), newer(b, 1)));
       refresh(b);
       await("memory back", 10_000, () -> factoryActive("memory"));
       await("the client succeeds again", 10_000, () -> firstUnavailable[0] == 0 || backAt[0] != 0);

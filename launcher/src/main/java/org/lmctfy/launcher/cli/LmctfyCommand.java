@@ -36,7 +36,7 @@ import picocli.CommandLine.Spec;
         + " 9 FAILED_PRECONDITION, 12 UNIMPLEMENTED, 14 UNAVAILABLE, ...).",
         "Example: lmctfy create /job 'cpu { limit: 500 } memory { limit: 100000000 }'"})
 public final class LmctfyCommand implements Callable<Integer> {
-  static final String VERSION = "0.1.0-SNAPSHOT";
+  static final String VERSION = "0.2.0-SNAPSHOT";
 
   @Spec CommandLine.Model.CommandSpec spec;
 

@@ -5,6 +5,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.LinkedBlockingQueue;
 import org.lmctfy.api.Container;
 import org.lmctfy.api.ContainerException;
+import org.lmctfy.api.ListPolicy;
 import org.lmctfy.api.StatusCode;
 import org.lmctfy.api.proto.EventSpec;
 import picocli.CommandLine.Command;
@@ -27,6 +28,11 @@ final class NotifyCommands {
     record Event(StatusCode code, String detail) {}
     BlockingQueue<Event> events = new LinkedBlockingQueue<>();
     c.registerNotification(spec, (container, code, detail) -> events.add(new Event(code, detail)));
+    if (spec.hasContainerEmpty() && c.listProcesses(ListPolicy.RECURSIVE).isEmpty()) {
+      // Already empty (its last process may have exited before we registered): that is the event; waiting
+      // for a transition that already happened would never end.
+      events.add(new Event(StatusCode.OK, "container empty"));
+    }
     Output out = root.output();
     while (true) {
       Event e = events.take();
@@ -78,7 +84,7 @@ final class NotifyCommands {
     @ParentCommand NotifyCommands notify;
   }
 
-  @Command(name = "empty", description = "The last process of the container exited.",
+  @Command(name = "empty", description = "The last process of the container exited (at once when it has none).",
       footer = "Example: lmctfy notify container empty /job")
   static final class Empty implements Callable<Integer> {
     @ParentCommand ContainerEvents container;

@@ -27,7 +27,7 @@ import picocli.CommandLine.Option;
  * {@code lmctfyd}: runs the framework with hot deploy (FileInstall on {@code bundle/}, ConfigAdmin from
  * {@code etc/}) and serves the API on a Unix socket until SIGTERM/SIGINT.
  */
-@Command(name = "lmctfyd", mixinStandardHelpOptions = true, version = "lmctfyd 0.1.0-SNAPSHOT",
+@Command(name = "lmctfyd", mixinStandardHelpOptions = true, version = "lmctfyd 0.2.0-SNAPSHOT",
     description = "The lmctfy daemon: serves the container API on a Unix socket (varint-delimited protobuf,"
         + " lmctfyd.proto) and hot-deploys the bundles of bundle/. Settings: etc/org.lmctfy.daemon.cfg"
         + " (socket.path, socket.mode, socket.group, log.level) and etc/org.lmctfy.core.cfg (cgroup.root,"
@@ -113,6 +113,12 @@ public final class Lmctfyd implements Callable<Integer> {
     ServiceReference<?> ref = ctx.getServiceReference("org.apache.felix.service.command.CommandProcessor");
     if (ref == null) {
       throw ContainerException.unavailable("The Gogo shell bundles are not running (lib/osgi/)");
+    }
+    // The lmctfy:* commands come from the shell bundle's component: wait (bounded) for them.
+    long deadline = System.nanoTime() + 10_000_000_000L;
+    while (ctx.getServiceReferences((String) null, "(osgi.command.scope=lmctfy)") == null
+        && System.nanoTime() < deadline) {
+      Thread.sleep(10);
     }
     Object processor = ctx.getService(ref);
     Object session = processor.getClass().getMethod("createSession", java.io.InputStream.class,
