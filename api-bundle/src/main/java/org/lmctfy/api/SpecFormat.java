@@ -13,6 +13,10 @@ import java.nio.charset.StandardCharsets;
 public final class SpecFormat {
   private SpecFormat() {}
 
+  /** protobuf's words for an Any whose type the registry does not know. */
+  private static final java.util.regex.Pattern UNKNOWN_ANY =
+      java.util.regex.Pattern.compile("Unable to parse Any of type: ([^ .]+(?:\\.[^ .]+)*)");
+
   /** Parses {@code input} (text format, else binary) into a message of {@code builder}'s type. */
   public static <B extends Message.Builder> B parse(byte[] input, B builder, TypeRegistry registry)
       throws ContainerException {
@@ -28,6 +32,12 @@ public final class SpecFormat {
         return builder;
       } catch (InvalidProtocolBufferException binaryError) {
         builder.clear();
+        java.util.regex.Matcher any = UNKNOWN_ANY.matcher(String.valueOf(textError.getMessage()));
+        if (any.find()) {
+          // A vendor resource's spec whose plugin is not active: the resource is unavailable, not the text wrong.
+          throw ContainerException.unavailable("No active resource defines the type " + any.group(1)
+              + " (its plugin bundle is missing or stopped)");
+        }
         throw ContainerException.invalidArgument("Cannot parse " + builder.getDescriptorForType().getName()
             + ": not valid text format (" + textError.getMessage() + ") nor binary protobuf");
       }

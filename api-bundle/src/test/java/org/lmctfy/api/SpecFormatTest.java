@@ -24,6 +24,20 @@ class SpecFormatTest {
   }
 
   @Test
+  void aVendorSpecWithoutItsPluginIsUnavailableNotInvalid() {
+    String text = "extensions { key: \"pids\" value { [type.googleapis.com/com.example.lmctfy.pids.PidsSpec] { max: 64 } } }";
+    assertThatThrownBy(() -> SpecFormat.parse(text, ContainerSpec.newBuilder()))
+        .isInstanceOfSatisfying(ContainerException.class, e -> {
+          assertThat(e.code()).isEqualTo(StatusCode.UNAVAILABLE);
+          assertThat(e.getMessage()).contains("type.googleapis.com/com.example.lmctfy.pids.PidsSpec")
+              .doesNotContain("Please");
+        });
+    // A plain typo stays INVALID_ARGUMENT.
+    assertThatThrownBy(() -> SpecFormat.parse("cpu { limt: 5 }", ContainerSpec.newBuilder()))
+        .isInstanceOfSatisfying(ContainerException.class, e -> assertThat(e.code()).isEqualTo(StatusCode.INVALID_ARGUMENT));
+  }
+
+  @Test
   void readmeExamples() throws ContainerException {
     ContainerSpec s = spec("memory:{limit:100000000}");
     assertThat(s.getMemory().getLimit()).isEqualTo(100_000_000L);
@@ -111,9 +125,10 @@ class SpecFormatTest {
     Any any = s.getExtensionsMap().get("pids");
     assertThat(any.getTypeUrl()).endsWith("containers.lmctfy.CpuSpec");
     assertThat(SpecFormat.print(s, registry)).contains("limit: 64");
+    // Without its type (its plugin absent) the resource is unavailable.
     assertThatThrownBy(() -> SpecFormat.parse(text, ContainerSpec.newBuilder()))
         .isInstanceOfSatisfying(ContainerException.class,
-            e -> assertThat(e.code()).isEqualTo(StatusCode.INVALID_ARGUMENT));
+            e -> assertThat(e.code()).isEqualTo(StatusCode.UNAVAILABLE));
   }
 
   @Test

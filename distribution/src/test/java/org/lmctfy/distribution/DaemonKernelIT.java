@@ -198,9 +198,11 @@ class DaemonKernelIT {
     Path jar = dist.bundle("memory-controller");
     Path aside = dist.home.resolve(jar.getFileName() + ".aside");
     Files.move(jar, aside);
-    Dist.await("memory UNAVAILABLE", 20_000, () -> lmctfy("update", "diff", "/m", "memory { limit: 209715200 }")
-        .code() == 14);
+    // (Polled with a read: an update polled here could still succeed before FileInstall notices.)
+    Dist.await("memory UNAVAILABLE", 20_000, () -> lmctfy("stats", "summary", "/m").out()
+        .contains("unavailable_resources: \"memory\""));
     Dist.Result r = lmctfy("update", "diff", "/m", "memory { limit: 209715200 }");
+    assertThat(r.code()).as(r.err()).isEqualTo(14);
     assertThat(r.err()).startsWith("UNAVAILABLE: ").contains("memory");
     assertThat(lmctfy("stats", "summary", "/m").out()).contains("unavailable_resources: \"memory\"")
         .contains("cpu {");
@@ -225,7 +227,8 @@ class DaemonKernelIT {
     String spec = "extensions { key: \"pids\" value { [type.googleapis.com/com.example.lmctfy.pids.PidsSpec]"
         + " { max: 64 } } }";
     Dist.Result r = lmctfy("create", "/p", spec);
-    assertThat(r.code()).as(r.err()).isEqualTo(3); // the type is unknown without the plugin
+    assertThat(r.code()).as(r.err()).isEqualTo(14); // no active resource defines the type
+    assertThat(r.err()).startsWith("UNAVAILABLE: ").contains("com.example.lmctfy.pids.PidsSpec");
     Path jar = dist.home.resolve("bundle").resolve(dist.example("pids-controller").getFileName());
     Files.copy(dist.example("pids-controller"), jar);
     Dist.await("pids plugin deployed", 20_000, () -> lmctfy("create", "/p", spec).code() == 0);
@@ -236,6 +239,7 @@ class DaemonKernelIT {
     Dist.await("pids plugin gone", 20_000, () -> lmctfy("spec", "/p").out()
         .contains("unavailable_resources: \"pids\""));
     assertThat(Files.readString(kernelDir("pids", "/p").resolve("pids.max")).strip()).isEqualTo("64");
+    assertThat(lmctfy("create", "/p2", spec).code()).isEqualTo(14);
     assertThat(lmctfy("destroy", "/p").code()).isZero();
     assertThat(kernelDir("pids", "/p")).doesNotExist();
     assertThat(Dist.stop(d)).isEqualTo(143);
