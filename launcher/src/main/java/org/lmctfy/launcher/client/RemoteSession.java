@@ -125,39 +125,33 @@ public final class RemoteSession implements Session {
 
   /** Sends a request and waits for its response; a non-OK code becomes a ContainerException. */
   Response call(Request.Builder req) throws ContainerException {
-    long id = ids.incrementAndGet();
-    CompletableFuture<Response> f = new CompletableFuture<>();
-    pending.put(id, f);
-    send(req.setId(id).build());
-    Response r;
-    try {
-      r = f.get();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new ContainerException(StatusCode.CANCELLED, "interrupted while waiting for lmctfyd");
-    } catch (ExecutionException e) {
-      throw new ContainerException(StatusCode.UNAVAILABLE, "lmctfyd at " + socket + " went away: "
-          + e.getCause().getMessage());
-    }
-    return check(r);
+    return exchange(req, null);
   }
 
   /** Sends a streaming request (notify): the first response is returned, later ones go to {@code events}. */
   Response stream(Request.Builder req, Consumer<Response> events) throws ContainerException {
+    return exchange(req, events);
+  }
+
+  private Response exchange(Request.Builder req, Consumer<Response> events) throws ContainerException {
     long id = ids.incrementAndGet();
     CompletableFuture<Response> f = new CompletableFuture<>();
     pending.put(id, f);
-    streams.put(id, events);
-    send(req.setId(id).build());
+    if (events != null) {
+      streams.put(id, events);
+    }
     try {
+      send(req.setId(id).build());
       return check(f.get());
     } catch (ContainerException e) {
       streams.remove(id);
       throw e;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+      streams.remove(id);
       throw new ContainerException(StatusCode.CANCELLED, "interrupted while waiting for lmctfyd");
     } catch (ExecutionException e) {
+      streams.remove(id);
       throw new ContainerException(StatusCode.UNAVAILABLE, "lmctfyd at " + socket + " went away: "
           + e.getCause().getMessage());
     }
