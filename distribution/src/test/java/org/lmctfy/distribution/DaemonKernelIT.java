@@ -118,6 +118,15 @@ class DaemonKernelIT {
     r = asNobody("run", "/mine/job", "/bin/cat", "/proc/self/cgroup");
     assertThat(r.code()).as(r.err()).isZero();
     assertThat(r.out()).contains(k.root + "/mine/job");
+    // A process of this user that root confined in /theirs may not be moved out of it.
+    r = lmctfy("run", "-n", "/theirs", "--", "/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+        "/bin/sleep", "60");
+    assertThat(r.code()).as(r.err()).isZero();
+    String confined = r.out().replaceAll("\\D", "");
+    r = asNobody("enter", "/mine/job", confined);
+    assertThat(r.code()).as(r.err()).isEqualTo(7);
+    assertThat(r.err()).contains("out of container /theirs");
+    assertThat(lmctfy("detect", confined).out()).isEqualTo("name=\"/theirs\"\n");
     assertThat(asNobody("destroy", "/mine/job").code()).isZero();
     assertThat(lmctfy("list", "containers", "-r", "/").out()).isEqualTo("name=\"/mine\"\nname=\"/theirs\"\n");
     assertThat(Dist.stop(d)).isEqualTo(143);

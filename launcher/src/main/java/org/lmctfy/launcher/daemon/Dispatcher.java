@@ -177,7 +177,8 @@ final class Dispatcher {
   /**
    * Root may do anything. Another uid: a container is its when its spec, or an ancestor's, names it as
    * {@code owner} (or its gid as {@code owner_group}); it may create children of such a container, act on
-   * it, enter its own processes into it, detect its own processes, and read the extension types.
+   * it, enter its own processes into it (from outside any container or from another of its containers),
+   * detect its own processes, and read the extension types.
    * {@code run} is refused to others: the daemon would start the command as root.
    */
   void authorize(Request req, Peer peer) throws ContainerException {
@@ -200,6 +201,11 @@ final class Dispatcher {
         requireOwner(peer, ContainerName.of(absolute(req.getEnter().getName())), "enter");
         for (long tid : req.getEnter().getTidList()) {
           requireOwnProcess(peer, tid);
+          // Out of a container only if it is the caller's too: a process root confined must stay confined.
+          ContainerName from = ContainerName.of(source.api().detect(tid));
+          if (!from.isRoot()) {
+            requireOwner(peer, from, "move process " + tid + " out of");
+          }
         }
       }
       default -> requireOwner(peer, ContainerName.of(absolute(nameOf(req))), switch (req.getCallCase()) {
