@@ -208,7 +208,7 @@ class DaemonKernelIT {
     Path aside = dist.home.resolve(jar.getFileName() + ".aside");
     Files.move(jar, aside);
     // (Polled with a read: an update polled here could still succeed before FileInstall notices.)
-    Dist.await("memory UNAVAILABLE", 20_000, () -> lmctfy("stats", "summary", "/m").out()
+    Dist.await("memory UNAVAILABLE", 60_000, () -> lmctfy("stats", "summary", "/m").out()
         .contains("unavailable_resources: \"memory\""));
     Dist.Result r = lmctfy("update", "diff", "/m", "memory { limit: 209715200 }");
     assertThat(r.code()).as(r.err()).isEqualTo(14);
@@ -222,7 +222,7 @@ class DaemonKernelIT {
     assertThat(Files.readString(kernelDir("memory", "/m").resolve("cgroup.procs"))).contains(pid);
     // Back: whole again, and updates apply.
     Files.move(aside, jar, StandardCopyOption.ATOMIC_MOVE);
-    Dist.await("memory back", 20_000, () -> lmctfy("spec", "/m").out().contains("limit: 104857600"));
+    Dist.await("memory back", 60_000, () -> lmctfy("spec", "/m").out().contains("limit: 104857600"));
     assertThat(lmctfy("stats", "summary", "/m").out()).doesNotContain("unavailable_resources");
     assertThat(lmctfy("update", "diff", "/m", "memory { limit: 209715200 }").code()).isZero();
     assertThat(memoryLimit("/m")).isEqualTo("209715200");
@@ -240,12 +240,12 @@ class DaemonKernelIT {
     assertThat(r.err()).startsWith("UNAVAILABLE: ").contains("com.example.lmctfy.pids.PidsSpec");
     Path jar = dist.home.resolve("bundle").resolve(dist.example("pids-controller").getFileName());
     Files.copy(dist.example("pids-controller"), jar);
-    Dist.await("pids plugin deployed", 20_000, () -> lmctfy("create", "/p", spec).code() == 0);
+    Dist.await("pids plugin deployed", 60_000, () -> lmctfy("create", "/p", spec).code() == 0);
     assertThat(Files.readString(kernelDir("pids", "/p").resolve("pids.max")).strip()).isEqualTo("64");
     assertThat(lmctfy("spec", "/p").out()).contains("com.example.lmctfy.pids.PidsSpec").contains("max: 64");
     assertThat(lmctfy("stats", "summary", "/p").out()).contains("PidsStats");
     Files.delete(jar);
-    Dist.await("pids plugin gone", 20_000, () -> lmctfy("spec", "/p").out()
+    Dist.await("pids plugin gone", 60_000, () -> lmctfy("spec", "/p").out()
         .contains("unavailable_resources: \"pids\""));
     assertThat(Files.readString(kernelDir("pids", "/p").resolve("pids.max")).strip()).isEqualTo("64");
     assertThat(lmctfy("create", "/p2", spec).code()).isEqualTo(14);
@@ -289,7 +289,7 @@ class DaemonKernelIT {
     in.write("lmctfy:create /g \"memory { limit: 104857600 }\"\n".getBytes());
     in.flush();
     try {
-      Dist.await("lmctfy:create through Gogo", 20_000, () -> lmctfy("list", "containers", "/").out()
+      Dist.await("lmctfy:create through Gogo", 60_000, () -> lmctfy("list", "containers", "/").out()
           .equals("name=\"/g\"\n"));
     } catch (AssertionError e) {
       throw new AssertionError(e.getMessage() + "; Gogo said: " + dist.output, e);
@@ -298,7 +298,7 @@ class DaemonKernelIT {
     assertThat(memoryLimit("/g")).isEqualTo("104857600");
     in.write("lmctfy:destroy /g\n".getBytes());
     in.flush();
-    Dist.await("lmctfy:destroy through Gogo", 20_000, () -> lmctfy("list", "containers", "/").out().isEmpty());
+    Dist.await("lmctfy:destroy through Gogo", 60_000, () -> lmctfy("list", "containers", "/").out().isEmpty());
     assertThat(Dist.stop(d)).isEqualTo(143);
   }
 }

@@ -85,7 +85,9 @@ final class Dist implements AutoCloseable {
       p.destroyForcibly();
       throw new AssertionError("lmctfy " + String.join(" ", args) + " did not finish in " + COMMAND_TIMEOUT_S + " s");
     }
-    return new Result(p.exitValue(), out.get(10, TimeUnit.SECONDS), err.get(10, TimeUnit.SECONDS));
+    // The JVM's own notice when the environment sets JAVA_TOOL_OPTIONS (the v2 guest does) is not lmctfy's.
+    String e = err.get(10, TimeUnit.SECONDS).replaceAll("(?m)^Picked up (JAVA_TOOL_OPTIONS|_JAVA_OPTIONS): .*\\R", "");
+    return new Result(p.exitValue(), out.get(10, TimeUnit.SECONDS), e);
   }
 
   private static String readAll(java.io.InputStream in) {
