@@ -10,7 +10,11 @@ dist="$top/distribution/target/lmctfy-0.2.0-SNAPSHOT"
 [ -x "$dist/bin/lmctfy" ] || (cd "$top" && mvn -B -q -DskipTests install)
 work=$(mktemp -d /tmp/lmctfy-startup.XXXXXX)
 daemon=
-cleanup() { [ -n "$daemon" ] && kill -TERM "$daemon" 2>/dev/null && wait "$daemon" 2>/dev/null; rm -rf "$work"; }
+# (Not an &&-list: wait returns the daemon's 143, which under set -e would end the trap before rm.)
+cleanup() {
+  if [ -n "$daemon" ]; then kill -TERM "$daemon" 2>/dev/null || true; wait "$daemon" 2>/dev/null || true; fi
+  rm -rf "$work"
+}
 trap cleanup EXIT
 mkdir -p "$work/state"
 cat > "$work/Hello.java" <<'JAVA'
@@ -26,6 +30,7 @@ timed() { # prints seconds of one run of "$@"
 measure() { for _ in $(seq "$runs"); do timed "$@"; done | median; }
 
 hello=$(measure java "${flags[@]}" -cp "$work" Hello)
+export JAVA_OPTS="-Djava.io.tmpdir=$work" # the framework's caches go with $work
 embedded=$(measure "$dist/bin/lmctfy" --embedded --state-dir "$work/state" list containers /)
 "$dist/bin/lmctfyd" --socket "$work/lmctfy.sock" --state-dir "$work/state" > "$work/d.out" 2> "$work/d.err" &
 daemon=$!

@@ -260,8 +260,8 @@ class DaemonKernelIT {
     assertThat(lmctfy("create", "/keep", "memory { limit: 104857600 }").code()).isZero();
     String pid = lmctfy("run", "-n", "/keep", "sleep 120").out().replaceAll("\\D", "");
     // A second daemon on the same socket refuses, saying why; the first is unharmed.
-    Process second = new ProcessBuilder(dist.home.resolve("bin/lmctfyd").toString(), "--socket", socket.toString(),
-        "--cgroup-root", k.root, "--state-dir", k.stateDir.toString()).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+    Process second = dist.process(List.of(dist.home.resolve("bin/lmctfyd").toString(), "--socket", socket.toString(),
+        "--cgroup-root", k.root, "--state-dir", k.stateDir.toString())).redirectOutput(ProcessBuilder.Redirect.DISCARD)
         .start();
     assertThat(second.waitFor(60, TimeUnit.SECONDS)).isTrue();
     assertThat(second.exitValue()).isEqualTo(6);

@@ -51,6 +51,8 @@ final class Dist implements AutoCloseable {
         }
       }
     }
+    Path tmp = Files.createDirectory(dir.resolve("tmp"));
+    Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxrwxrwx")); // setpriv's user too
     return new Dist(dir);
   }
 
@@ -67,14 +69,23 @@ final class Dist implements AutoCloseable {
     }
   }
 
+  /**
+   * A process of the distribution, run in its directory with its own temporary directory (the framework's
+   * cache, jffi's library), so that whatever it leaves there, even killed, goes with the copy.
+   */
+  ProcessBuilder process(List<String> argv) {
+    ProcessBuilder pb = new ProcessBuilder(argv).directory(home.toFile());
+    pb.environment().remove("LMCTFY_SOCKET");
+    pb.environment().put("JAVA_OPTS", "-Djava.io.tmpdir=" + home.resolve("tmp"));
+    return pb;
+  }
+
   /** Runs bin/lmctfy (optionally through a prefix such as setpriv) and waits for it, bounded. */
   Result run(List<String> prefix, String stdin, String... args) throws Exception {
     List<String> argv = new ArrayList<>(prefix);
     argv.add(home.resolve("bin/lmctfy").toString());
     argv.addAll(List.of(args));
-    ProcessBuilder pb = new ProcessBuilder(argv).directory(home.toFile());
-    pb.environment().remove("LMCTFY_SOCKET");
-    Process p = pb.start();
+    Process p = process(argv).start();
     CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> readAll(p.getInputStream()));
     CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> readAll(p.getErrorStream()));
     if (stdin != null) {
@@ -103,7 +114,7 @@ final class Dist implements AutoCloseable {
     List<String> argv = new ArrayList<>(List.of(home.resolve("bin/lmctfyd").toString()));
     argv.addAll(List.of(args));
     Path log = Files.createTempFile(home, "lmctfyd", ".log");
-    Process p = new ProcessBuilder(argv).directory(home.toFile()).redirectError(log.toFile()).start();
+    Process p = process(argv).redirectError(log.toFile()).start();
     daemons.add(p);
     BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
     CompletableFuture<String> line = CompletableFuture.supplyAsync(() -> {

@@ -63,13 +63,13 @@ final class InFramework {
     return Path.of(System.getProperty("lmctfy.itest.bundles", "target/itest-bundles")).toAbsolutePath();
   }
 
-  static String jar(String prefix) {
-    try (Stream<Path> s = Files.list(bundleDir())) {
-      return s.filter(p -> p.getFileName().toString().startsWith(prefix + "-")).findFirst()
-          .orElseThrow(() -> new IllegalStateException("no " + prefix + " in " + bundleDir())).toUri().toString();
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
+  /** The URL of a bundle under test (copied as {@code <artifactId>.jar} by the build). */
+  static String jar(String artifactId) {
+    Path jar = bundleDir().resolve(artifactId + ".jar");
+    if (!Files.isRegularFile(jar)) {
+      throw new IllegalStateException("no " + jar + " (run the itests through Maven)");
     }
+    return jar.toUri().toString();
   }
 
   /** The Pax Exam configuration: Felix with SCR, protobuf, the API, the core and the five controllers. */
@@ -91,9 +91,20 @@ final class InFramework {
     } catch (IOException e) {
       throw new IllegalStateException(e);
     }
+    String root = "/lmctfy-test-" + id;
+    Path state = Path.of("/dev/shm/lmctfy-itest-" + id);
+    // The framework runs in this JVM (native container): when it exits, whatever a test left under the root
+    // (a failed cleanUp, a test that died) and the state directory go, processes inside killed first.
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      try {
+        org.lmctfy.core.testing.KernelRoot.removeTree(CgroupLayout.detect(), root, state);
+      } catch (ContainerException e) {
+        System.err.println("itests: could not remove test root " + root + ": " + e);
+      }
+    }, "itests-cleanup"));
     return options(
-        frameworkProperty("lmctfy.cgroup.root").value("/lmctfy-test-" + id),
-        frameworkProperty("lmctfy.state.dir").value("/dev/shm/lmctfy-itest-" + id),
+        frameworkProperty("lmctfy.cgroup.root").value(root),
+        frameworkProperty("lmctfy.state.dir").value(state.toString()),
         frameworkProperty("lmctfy.exec.helper").value(helper.resolve("lmctfy-exec").toString()),
         frameworkProperty("lmctfy.itest.bundles").value(bundleDir().toString()),
         systemProperty("lmctfy.itest.bundles").value(bundleDir().toString()),

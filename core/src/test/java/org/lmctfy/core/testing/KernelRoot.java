@@ -130,9 +130,28 @@ public final class KernelRoot implements AutoCloseable {
     } finally {
       api.close();
     }
-    // Whatever is left (a test that bypassed the API, a failed destroy): remove deepest first.
+    try {
+      removeTree(layout, root, stateDir);
+    } catch (ContainerException e) {
+      first = first == null ? e : first;
+    }
+    if (first != null) {
+      throw first;
+    }
+  }
+
+  /**
+   * Removes a test root whatever state it is in (a test that bypassed the API, a failed destroy, a test that
+   * died): in every hierarchy, deepest first, thaws and kills the processes inside, removes the cgroups; then
+   * deletes the state directory. For tests that cannot hold a KernelRoot (Pax Exam's, whose core runs inside
+   * the framework) as well.
+   *
+   * @throws ContainerException the first cgroup that could not be removed (after trying all)
+   */
+  public static void removeTree(CgroupLayout layout, String root, Path stateDir) throws ContainerException {
+    ContainerException first = null;
     for (Hierarchy h : layout.hierarchies()) {
-      Path r = rootDir(h);
+      Path r = h.mountPoint().resolve(root.substring(1));
       if (Files.isDirectory(r) && !r.equals(h.mountPoint())) {
         try {
           killAndRemove(h, r);
@@ -141,8 +160,12 @@ public final class KernelRoot implements AutoCloseable {
         }
       }
     }
-    try (Stream<Path> s = Files.walk(stateDir)) {
-      s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    if (Files.isDirectory(stateDir)) {
+      try (Stream<Path> s = Files.walk(stateDir)) {
+        s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      } catch (IOException e) {
+        first = first == null ? ContainerException.internal("cannot delete " + stateDir + ": " + e, e) : first;
+      }
     }
     if (first != null) {
       throw first;

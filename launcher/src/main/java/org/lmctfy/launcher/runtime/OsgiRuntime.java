@@ -2,6 +2,7 @@ package org.lmctfy.launcher.runtime;
 
 import java.io.File;
 import java.io.IOException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -71,7 +72,7 @@ public final class OsgiRuntime implements AutoCloseable {
       throws ContainerException {
     Path storage;
     try {
-      storage = Files.createTempDirectory("lmctfy-felix-");
+      storage = newStorage();
     } catch (IOException e) {
       throw new ContainerException(StatusCode.UNAVAILABLE, "Cannot create the framework's storage: " + e);
     }
@@ -262,6 +263,28 @@ public final class OsgiRuntime implements AutoCloseable {
     } finally {
       deleteTree(storage);
     }
+  }
+
+  private static final String STORAGE_PREFIX = "lmctfy-felix-";
+
+  /**
+   * The framework's cache, {@code <tmp>/lmctfy-felix-<pid>-<random>}. A process that never reaches
+   * {@link #close()} leaves its cache behind: a CLI whose {@code run} became the command (execve), a daemon
+   * killed with SIGKILL. Every start removes the caches of processes that are gone.
+   */
+  private static Path newStorage() throws IOException {
+    Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(tmp, STORAGE_PREFIX + "*")) {
+      for (Path d : ds) {
+        String pid = d.getFileName().toString().substring(STORAGE_PREFIX.length()).split("-")[0];
+        if (pid.matches("\\d{1,18}") && ProcessHandle.of(Long.parseLong(pid)).isEmpty()) {
+          deleteTree(d); // best effort: another user's cache stays
+        }
+      }
+    } catch (IOException e) {
+      // an unreadable tmp directory: nothing to sweep
+    }
+    return Files.createTempDirectory(tmp, STORAGE_PREFIX + ProcessHandle.current().pid() + "-");
   }
 
   private static void deleteTree(Path dir) {
