@@ -280,7 +280,8 @@ final class ContainerImpl implements Container {
     if (record.hasOwnerGid()) {
       out.setOwnerGroup(record.getOwnerGid());
     }
-    for (String r : api.isolated(name)) {
+    for (ResourceRecord rr : record.getResourceList()) { // the record read once: it also names the resources
+      String r = rr.getResource();
       if (api.factories().get(r).isEmpty()) {
         out.addUnavailableResources(r);
         continue;

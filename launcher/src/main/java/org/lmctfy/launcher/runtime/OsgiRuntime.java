@@ -200,9 +200,23 @@ public final class OsgiRuntime implements AutoCloseable {
    */
   private void awaitReady(Mode mode, long timeoutMs) throws ContainerException {
     long deadline = System.nanoTime() + timeoutMs * 1_000_000L;
+    // Daemon: the bundles FileInstall's first scan will install, named once (each name is a jar opened).
+    Map<String, Path> expected = new HashMap<>();
+    if (mode == Mode.DAEMON) {
+      try {
+        for (Path jar : jars(home.bundles())) {
+          String bsn = symbolicName(jar);
+          if (bsn != null) {
+            expected.put(bsn, jar);
+          }
+        }
+      } catch (IOException e) {
+        System.err.println("lmctfy: cannot list " + home.bundles() + ": " + e);
+      }
+    }
     String missing = null;
     while (System.nanoTime() < deadline) {
-      missing = notReady(mode);
+      missing = notReady(expected);
       if (missing == null) {
         return;
       }
@@ -217,7 +231,7 @@ public final class OsgiRuntime implements AutoCloseable {
         + "; continuing (operations needing it answer UNAVAILABLE)");
   }
 
-  private String notReady(Mode mode) throws ContainerException {
+  private String notReady(Map<String, Path> expected) throws ContainerException {
     BundleContext ctx = context();
     Set<String> installed = new LinkedHashSet<>();
     int providers = 0;
@@ -228,16 +242,9 @@ public final class OsgiRuntime implements AutoCloseable {
         providers++;
       }
     }
-    if (mode == Mode.DAEMON) {
-      try {
-        for (Path jar : jars(home.bundles())) {
-          String bsn = symbolicName(jar);
-          if (bsn != null && !installed.contains(bsn)) {
-            return "bundle " + jar.getFileName() + " is not installed yet";
-          }
-        }
-      } catch (IOException e) {
-        return "cannot list " + home.bundles() + ": " + e;
+    for (Map.Entry<String, Path> e : expected.entrySet()) {
+      if (!installed.contains(e.getKey())) {
+        return "bundle " + e.getValue().getFileName() + " is not installed yet";
       }
     }
     if (ctx.getServiceReference(ContainerApi.class) == null) {
