@@ -24,6 +24,9 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.lmctfy.api.SpecFormat;
+import org.lmctfy.api.proto.ContainerSpec;
+import org.lmctfy.api.proto.CreateRequest;
 import org.lmctfy.api.proto.ListRequest;
 import org.lmctfy.api.proto.Request;
 import org.lmctfy.api.proto.Response;
@@ -279,6 +282,98 @@ class DaemonKernelIT {
     Dist.Result r = dist.run(List.of(), null, "--socket", socket.toString(), "--cgroup-root", k.root, "--state-dir",
         k.stateDir.toString(), "list", "pids", "/keep");
     assertThat(r.out()).as(r.err()).contains("pid=\"" + pid + "\"");
+  }
+
+  /**
+   * SIGTERM while clients keep creating: every request the daemon took finishes and is answered, nothing
+   * else is done. A create answered OK exists, whole (its memory limit in the kernel); one answered with an
+   * error, or whose connection closed before an answer, does not exist.
+   */
+  @Test
+  void sigtermFinishesRequestsInFlightAndDoesNothingElse() throws Exception {
+    Process d = daemon();
+    ContainerSpec spec = SpecFormat.parse("memory { limit: 104857600 } cpu { limit: 500 }",
+        ContainerSpec.newBuilder()).build();
+    java.util.Set<String> ok = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    java.util.Set<String> notDone = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    java.util.Set<String> refusals = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    java.util.concurrent.atomic.AtomicLong signalledAt = new java.util.concurrent.atomic.AtomicLong(Long.MAX_VALUE);
+    java.util.concurrent.atomic.AtomicInteger answeredAfterSignal = new java.util.concurrent.atomic.AtomicInteger();
+    int clients = 8;
+    java.util.concurrent.CountDownLatch warm = new java.util.concurrent.CountDownLatch(clients * 5);
+    ExecutorService pool = Executors.newFixedThreadPool(clients);
+    List<Future<?>> done = new ArrayList<>();
+    for (int t = 0; t < clients; t++) {
+      int client = t;
+      done.add(pool.submit(() -> {
+        try (SocketChannel ch = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
+          OutputStream out = Channels.newOutputStream(ch);
+          InputStream in = Channels.newInputStream(ch);
+          for (int i = 0; i < 100_000; i++) {
+            String name = "/t" + client + "-" + i;
+            try {
+              Request.newBuilder().setId(i + 1).setCreate(CreateRequest.newBuilder().setName(name).setSpec(spec))
+                  .build().writeDelimitedTo(out);
+              out.flush();
+            } catch (java.io.IOException e) {
+              notDone.add(name);
+              return null; // closed by the daemon before this request was sent
+            }
+            Response r;
+            try {
+              r = Response.parseDelimitedFrom(in);
+            } catch (java.io.IOException e) {
+              r = null;
+            }
+            if (r == null) {
+              notDone.add(name);
+              return null; // closed without an answer: the request must not have been done
+            }
+            if (System.nanoTime() > signalledAt.get()) {
+              answeredAfterSignal.incrementAndGet();
+            }
+            if (r.getCode() == 0) {
+              ok.add(name);
+              warm.countDown();
+            } else {
+              notDone.add(name);
+              refusals.add(r.getCode() + ": " + r.getMessage());
+              return null;
+            }
+          }
+        }
+        return null;
+      }));
+    }
+    assertThat(warm.await(120, TimeUnit.SECONDS)).as("every client's first creates answered").isTrue();
+    signalledAt.set(System.nanoTime());
+    assertThat(Dist.stop(d)).isEqualTo(143);
+    for (Future<?> f : done) {
+      f.get(60, TimeUnit.SECONDS);
+    }
+    pool.shutdown();
+    assertThat(refusals).as("the only refusal is the daemon's shutting down")
+        .allSatisfy(m -> assertThat(m).startsWith("14: ").contains("shutting down"));
+    java.util.Set<String> exist = new java.util.HashSet<>();
+    for (org.lmctfy.api.Container c : k.api.get("/").listSubcontainers(org.lmctfy.api.ListPolicy.SELF)) {
+      exist.add(c.name());
+    }
+    assertThat(exist).as("containers after SIGTERM = creates answered OK").isEqualTo(ok);
+    for (String name : ok) {
+      assertThat(memoryLimit(name)).as(name).isEqualTo("104857600");
+    }
+    // No cgroup of a create cut short: the kernel tree holds exactly the containers answered OK.
+    for (Hierarchy h : k.layout.hierarchies()) {
+      Path r = k.rootDir(h);
+      if (Files.isDirectory(r)) {
+        try (java.util.stream.Stream<Path> s = Files.list(r)) {
+          assertThat(s.filter(Files::isDirectory).map(p -> "/" + p.getFileName()))
+              .as("cgroups in " + r).allMatch(ok::contains, "answered OK");
+        }
+      }
+    }
+    System.out.printf("sigterm: %d creates OK (%d answered after SIGTERM), %d not done%n", ok.size(),
+        answeredAfterSignal.get(), notDone.size());
   }
 
   @Test
