@@ -2,6 +2,9 @@
  * lmctfy-exec: start a command whose first instruction already runs inside a container's cgroups
  * (DESIGN §5). The JVM cannot run code between fork and exec, so it spawns this helper, which:
  *   1. connects to the caller's status socket (close-on-exec),
+ *   1a. with --hold, waits until the caller writes "g" on that socket (the caller has had this process placed
+ *      into its container meanwhile, e.g. lmctfyd entering a non-root client's own process); end of stream
+ *      instead ends the helper without running anything,
  *   2. writes its own pid into each given cgroup's cgroup.procs (moving the whole, single-threaded process),
  *   3. optionally starts a new session with stdio on /dev/null (RunSpec DETACHED),
  *   4. changes directory, marks every other descriptor close-on-exec,
@@ -9,7 +12,8 @@
  * Any failure is sent as "<errno> <step>: <detail>\n" on the status socket and the helper exits 127. A
  * successful execve closes the socket without a message, which tells the caller that the command runs.
  *
- * usage: lmctfy-exec --status <socket> [--cgroup <dir>]... [--cwd <dir>] [--detach] [--env K=V]... -- <cmd> [args]
+ * usage: lmctfy-exec --status <socket> [--hold] [--cgroup <dir>]... [--cwd <dir>] [--detach] [--env K=V]...
+ *        -- <cmd> [args]
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -117,6 +121,7 @@ int main(int argc, char **argv) {
   char *env[MAX_ENV + 1];
   int nenv = 0;
   int detached = 0;
+  int hold = 0;
   int i = 1;
   for (; i < argc; i++) {
     if (strcmp(argv[i], "--") == 0) {
@@ -138,6 +143,8 @@ int main(int argc, char **argv) {
       env[nenv++] = argv[++i];
     } else if (strcmp(argv[i], "--detach") == 0) {
       detached = 1;
+    } else if (strcmp(argv[i], "--hold") == 0) {
+      hold = 1;
     } else {
       fail(EINVAL, "arguments: unknown option %s", argv[i]);
     }
@@ -163,6 +170,19 @@ int main(int argc, char **argv) {
   }
   if (argv[i][0] != '/') {
     fail(EINVAL, "command %s: not an absolute path", argv[i]);
+  }
+  if (hold) {
+    if (status_fd < 0) {
+      fail(EINVAL, "arguments: --hold needs --status");
+    }
+    char go = 0;
+    ssize_t n;
+    do {
+      n = read(status_fd, &go, 1);
+    } while (n < 0 && errno == EINTR);
+    if (n != 1 || go != 'g') {
+      _exit(127); /* the caller gave up: nothing runs */
+    }
   }
   for (int c = 0; c < ncgroups; c++) {
     join_cgroup(cgroups[c]);

@@ -189,6 +189,61 @@ class ProcessesKernelTest {
         tmp.resolve("no-such-dir")), StatusCode.NOT_FOUND, "chdir");
   }
 
+  /**
+   * A held helper (lmctfy's client through lmctfyd): execs the command only once placed, in the container;
+   * runs nothing when the placement fails; is killed, with nothing run, when it cannot go on (its container
+   * was paused before it could exec).
+   */
+  @Test
+  void aHeldHelperExecsOnlyOncePlacedAndNeverOtherwise() throws Exception {
+    Path binary = new ExecHelper(k.stateDir).binary();
+    Container c = k.api.create("/held", spec("memory { limit: 104857600 }"));
+    Path out = tmp.resolve("cgroup");
+    long[] placed = new long[1];
+    long pid = org.lmctfy.spi.exec.HelperProcess.startHeld(binary, p -> {
+      assertThat(Files.exists(out)).as("nothing ran before the placement").isFalse();
+      placed[0] = p;
+      c.enter(List.of(p));
+    }, List.of("/bin/sh", "-c", "cat /proc/self/cgroup > " + out), RunSpec.getDefaultInstance(), null, null);
+    assertThat(pid).isEqualTo(placed[0]);
+    waitFor(pid);
+    Hierarchy t = k.layout.tracking().get();
+    assertThat(Files.readString(out)).contains((t.unified() ? "0::" : "name=" + t.name() + ":") + k.root + "/held\n");
+
+    Path marker = tmp.resolve("ran");
+    assertCode(() -> org.lmctfy.spi.exec.HelperProcess.startHeld(binary, p -> {
+      placed[0] = p;
+      throw ContainerException.notFound("placement refused");
+    }, List.of("/bin/touch", marker.toString()), RunSpec.getDefaultInstance(), null, null), StatusCode.NOT_FOUND,
+        "placement refused");
+    waitFor(placed[0]);
+    assertThat(marker).as("a helper whose placement failed runs nothing").doesNotExist();
+
+  }
+
+  @Test
+  void aHeldHelperThatCannotGoOnIsKilledAndRunsNothing() throws Exception {
+    Hierarchy t = k.layout.tracking().get();
+    assumeTrue(t.unified() && Files.exists(k.rootDir(t).resolve("cgroup.freeze")), "no cgroup2 freezer here");
+    Path binary = new ExecHelper(k.stateDir).binary();
+    Container c = k.api.create("/paused", spec("memory { limit: 104857600 }"));
+    Path dir = k.rootDir(t).resolve("paused");
+    Files.writeString(dir.resolve("cgroup.freeze"), "1"); // paused behind the client's back
+    Path marker = tmp.resolve("ran");
+    long[] placed = new long[1];
+    long t0 = System.nanoTime();
+    assertCode(() -> org.lmctfy.spi.exec.HelperProcess.startHeld(binary, p -> {
+      placed[0] = p;
+      c.enter(List.of(p));
+    }, List.of("/bin/touch", marker.toString()), RunSpec.getDefaultInstance(), null, null),
+        StatusCode.DEADLINE_EXCEEDED, "paused");
+    assertThat(System.nanoTime() - t0).isLessThan(TimeUnit.SECONDS.toNanos(30));
+    Files.writeString(dir.resolve("cgroup.freeze"), "0");
+    waitFor(placed[0]);
+    assertThat(marker).as("a helper killed while frozen runs nothing once thawed").doesNotExist();
+    assertThat(c.listProcesses(ListPolicy.SELF)).isEmpty();
+  }
+
   private static void assertCode(Expect.Call call, StatusCode code, String fragment) {
     Expect.code(call, code, fragment);
   }

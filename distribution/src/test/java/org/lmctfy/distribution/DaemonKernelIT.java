@@ -116,11 +116,20 @@ class DaemonKernelIT {
     assertThat(r.code()).as(r.err()).isZero();
     assertThat(asNobody("update", "diff", "/mine/job", "memory { limit: 41943040 }").code()).isZero();
     assertThat(memoryLimit("/mine/job")).isEqualTo("41943040");
-    // run would start the command as root: refused; the CLI's foreground run enters its own process instead.
-    assertThat(asNobody("run", "-n", "/mine/job", "/bin/true").code()).isEqualTo(7);
+    // run: the CLI starts the command as this user and the daemon only enters it (foreground: the CLI's own
+    // process; -n: a held exec helper that execs the command once inside).
     r = asNobody("run", "/mine/job", "/bin/cat", "/proc/self/cgroup");
     assertThat(r.code()).as(r.err()).isZero();
     assertThat(r.out()).contains(k.root + "/mine/job");
+    r = asNobody("run", "-n", "/mine/job", "/bin/sleep", "60");
+    assertThat(r.code()).as(r.err()).isZero();
+    String detached = r.out().replaceAll("\\D", "");
+    assertThat(lmctfy("detect", detached).out()).isEqualTo("name=\"/mine/job\"\n");
+    assertThat(Files.readString(Path.of("/proc/" + detached + "/status"))).containsPattern("Uid:\\s+65534\\s");
+    assertThat(Files.readString(Path.of("/proc/" + detached + "/cmdline"))).isEqualTo("/bin/sleep\u000060\u0000");
+    r = asNobody("run", "-n", "/theirs", "/bin/sleep", "60");
+    assertThat(r.code()).as(r.err()).isEqualTo(7);
+    assertThat(lmctfy("list", "pids", "/theirs").out()).isEmpty();
     // A process of this user that root confined in /theirs may not be moved out of it.
     r = lmctfy("run", "-n", "/theirs", "--", "/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
         "/bin/sleep", "60");
@@ -130,8 +139,15 @@ class DaemonKernelIT {
     assertThat(r.code()).as(r.err()).isEqualTo(7);
     assertThat(r.err()).contains("out of container /theirs");
     assertThat(lmctfy("detect", confined).out()).isEqualTo("name=\"/theirs\"\n");
-    assertThat(asNobody("destroy", "/mine/job").code()).isZero();
+    r = asNobody("destroy", "-f", "/mine/job"); // its detached sleep is still there
+    assertThat(r.code()).as(r.err()).isZero();
     assertThat(lmctfy("list", "containers", "-r", "/").out()).isEqualTo("name=\"/mine\"\nname=\"/theirs\"\n");
+    // The protocol's run itself is root's: the daemon would start the command as root. (A CLI without the
+    // exec helper asks the daemon to run: here the helper is root's alone.)
+    Files.setPosixFilePermissions(dist.home.resolve("libexec/lmctfy-exec"), PosixFilePermissions.fromString("rwx------"));
+    r = asNobody("run", "-n", "/mine", "/bin/true");
+    assertThat(r.code()).as(r.err()).isEqualTo(7);
+    assertThat(r.err()).contains("it would start them as root");
     assertThat(Dist.stop(d)).isEqualTo(143);
   }
 

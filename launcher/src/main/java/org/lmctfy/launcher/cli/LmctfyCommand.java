@@ -88,7 +88,7 @@ public final class LmctfyCommand implements Callable<Integer> {
           sock = Path.of(env != null && !env.isBlank() ? env
               : home.config("org.lmctfy.daemon").getOrDefault("socket.path", Lmctfyd.DEFAULT_SOCKET));
         }
-        session = RemoteSession.connect(sock).orElse(null);
+        session = RemoteSession.connect(sock, home.execHelper()).orElse(null);
       }
       if (session == null) {
         Map<String, String> props = OsgiRuntime.coreDefaults(home);

@@ -36,6 +36,7 @@ import org.lmctfy.api.proto.RunSpec;
 import org.lmctfy.api.proto.StatsRequest;
 import org.lmctfy.api.proto.UpdateRequest;
 import org.lmctfy.launcher.daemon.Posix;
+import org.lmctfy.spi.exec.HelperProcess;
 
 /** ContainerApi over lmctfyd's socket: the same API, served by the daemon's framework. */
 final class RemoteApi implements ContainerApi {
@@ -110,8 +111,19 @@ final class RemoteApi implements ContainerApi {
       session.call(Request.newBuilder().setEnter(EnterRequest.newBuilder().setName(name).addAllTid(tids)));
     }
 
+    /**
+     * With the distribution's exec helper: the command starts here, as this user, with this process's
+     * environment and working directory (as the embedded API starts it), and the daemon only places the
+     * waiting helper into the container (entering one's own process, which the owner fields may grant a
+     * non-root user); the command's first instruction runs inside. Without it: the daemon starts the command.
+     */
     @Override
     public long run(List<String> command, RunSpec spec) throws ContainerException {
+      Path helper = session.execHelper();
+      if (helper != null && Files.isExecutable(helper)) {
+        return HelperProcess.startHeld(helper, pid -> enter(List.of(pid)), command,
+            spec == null ? RunSpec.getDefaultInstance() : spec, null, null);
+      }
       RunRequest.Builder r = RunRequest.newBuilder().setName(name).addAllCommand(command);
       if (spec != null) {
         r.setSpec(spec);

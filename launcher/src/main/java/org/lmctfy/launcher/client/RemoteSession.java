@@ -43,11 +43,13 @@ public final class RemoteSession implements Session {
   private final Thread reader;
   private volatile IOException broken;
   private final RemoteApi api;
+  private final Path execHelper;
   private List<Descriptor> types;
 
-  private RemoteSession(SocketChannel ch, Path socket) {
+  private RemoteSession(SocketChannel ch, Path socket, Path execHelper) {
     this.ch = ch;
     this.socket = socket;
+    this.execHelper = execHelper;
     this.out = new BufferedOutputStream(Frames.output(ch), 8192);
     this.api = new RemoteApi(this);
     this.reader = new Thread(this::readLoop, "lmctfy-client-reader");
@@ -59,14 +61,17 @@ public final class RemoteSession implements Session {
    * Connects when a daemon answers on {@code socket}; empty when there is no socket or nobody answers (a
    * stale socket), so the caller runs embedded.
    *
+   * @param execHelper the distribution's {@code libexec/lmctfy-exec}: {@code run} starts commands with it, as
+   *     this user, and has the daemon place them; null: the daemon starts them (root only)
    * @throws ContainerException PERMISSION_DENIED when the socket exists but this user may not connect
    */
-  public static java.util.Optional<RemoteSession> connect(Path socket) throws ContainerException {
+  public static java.util.Optional<RemoteSession> connect(Path socket, Path execHelper) throws ContainerException {
     if (!Files.exists(socket)) {
       return java.util.Optional.empty();
     }
     try {
-      return java.util.Optional.of(new RemoteSession(SocketChannel.open(UnixDomainSocketAddress.of(socket)), socket));
+      return java.util.Optional.of(new RemoteSession(SocketChannel.open(UnixDomainSocketAddress.of(socket)), socket,
+          execHelper));
     } catch (IOException e) {
       String m = String.valueOf(e.getMessage());
       if (m.contains("Permission denied")) {
@@ -181,6 +186,11 @@ public final class RemoteSession implements Session {
         throw new ContainerException(StatusCode.UNAVAILABLE, "Cannot talk to lmctfyd at " + socket + ": " + e);
       }
     }
+  }
+
+  /** The exec helper {@code run} starts commands with, or null. */
+  Path execHelper() {
+    return execHelper;
   }
 
   private void readLoop() {

@@ -195,8 +195,8 @@ final class Dispatcher {
         return;
       }
       case CREATE -> requireOwner(peer, ContainerName.of(absolute(req.getCreate().getName())).parent(), "create in");
-      case RUN -> throw denied(peer, "run commands through lmctfyd (it would start them as root); enter your own"
-          + " process instead (lmctfy run without -n does)");
+      case RUN -> throw denied(peer, "have lmctfyd start commands (it would start them as root); start your own"
+          + " and have it entered instead (lmctfy run does, with or without -n)");
       case ENTER -> {
         requireOwner(peer, ContainerName.of(absolute(req.getEnter().getName())), "enter");
         for (long tid : req.getEnter().getTidList()) {

@@ -1,0 +1,253 @@
+package org.lmctfy.spi.exec;
+
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.lmctfy.api.ContainerException;
+import org.lmctfy.api.StatusCode;
+import org.lmctfy.api.proto.RunSpec;
+import org.lmctfy.spi.cgroup.KernelErrors;
+
+/**
+ * Starts a command through the native helper {@code lmctfy-exec} (DESIGN §5), so that it never runs outside
+ * its container: either the helper joins the given cgroups itself before it execs ({@link #start}), or it
+ * stops after starting until the caller has had it placed into the container by someone allowed to
+ * ({@link #startHeld}: lmctfyd entering a non-root client's own process). The helper reports a failure of any
+ * step on a Unix socket as {@code "<errno> <step>: <detail>"}; a successful execve closes that socket
+ * silently.
+ */
+public final class HelperProcess {
+  /** Bounds on the helper's start (it has only a few system calls to make before execve). */
+  public static final long START_TIMEOUT_MS = 10_000;
+
+  /** Places a held helper (a single-threaded process, not yet the command) into its container. */
+  @FunctionalInterface
+  public interface Placement {
+    void place(long pid) throws ContainerException;
+  }
+
+  private HelperProcess() {}
+
+  /** Validates a command as lmctfy does, before anything is spawned. */
+  public static void checkCommand(List<String> command) throws ContainerException {
+    if (command == null || command.isEmpty() || command.get(0).isEmpty()) {
+      throw ContainerException.invalidArgument("The command is empty");
+    }
+    String path = command.get(0);
+    if (!path.startsWith("/")) {
+      throw ContainerException.invalidArgument("The command must be an absolute path, got \"" + path + "\"");
+    }
+    for (String arg : command) {
+      if (arg.indexOf('\0') >= 0) {
+        throw ContainerException.invalidArgument("A command argument contains a NUL character");
+      }
+    }
+    Path p = Path.of(path);
+    if (!Files.exists(p)) {
+      throw ContainerException.notFound("No such command: " + path);
+    }
+    if (!Files.isRegularFile(p) || !Files.isExecutable(p)) {
+      throw new ContainerException(StatusCode.PERMISSION_DENIED, "Not an executable file: " + path);
+    }
+  }
+
+  /**
+   * Starts {@code command} inside {@code cgroupDirs} (the helper joins them); returns its pid once it runs
+   * (execve succeeded).
+   */
+  public static long start(Path helper, List<Path> cgroupDirs, List<String> command, RunSpec spec,
+      Map<String, String> environment, Path workingDirectory) throws ContainerException {
+    return start(helper, cgroupDirs, null, command, spec, environment, workingDirectory);
+  }
+
+  /**
+   * Starts the helper for {@code command}, lets {@code placement} put the waiting helper into the container,
+   * and only then lets it exec the command; returns the command's pid once it runs. If the placement fails,
+   * the helper ends without running anything.
+   */
+  public static long startHeld(Path helper, Placement placement, List<String> command, RunSpec spec,
+      Map<String, String> environment, Path workingDirectory) throws ContainerException {
+    return start(helper, List.of(), placement, command, spec, environment, workingDirectory);
+  }
+
+  private static long start(Path helper, List<Path> cgroupDirs, Placement placement, List<String> command,
+      RunSpec spec, Map<String, String> environment, Path workingDirectory) throws ContainerException {
+    checkCommand(command);
+    if (spec.hasFdPolicy() && spec.getFdPolicy() == RunSpec.FdPolicy.UNKNOWN) {
+      throw ContainerException.invalidArgument("RunSpec.fd_policy UNKNOWN is not a policy: use INHERIT or"
+          + " DETACHED");
+    }
+    if (spec.hasConsole()) {
+      throw ContainerException.unimplemented("RunSpec.console is for virtual hosts, not implemented yet");
+    }
+    if (spec.hasApparmorProfile()) {
+      throw ContainerException.unimplemented("RunSpec.apparmor_profile is not implemented");
+    }
+    boolean detached = spec.getFdPolicy() == RunSpec.FdPolicy.DETACHED;
+    Path sockDir = null;
+    try {
+      sockDir = Files.createTempDirectory("lmctfy-run"); // 0700: only we can connect
+      Path sock = sockDir.resolve("s");
+      try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+        server.bind(UnixDomainSocketAddress.of(sock));
+        List<String> argv = new ArrayList<>(List.of(helper.toString(), "--status", sock.toString()));
+        for (Path d : cgroupDirs) {
+          argv.add("--cgroup");
+          argv.add(d.toString());
+        }
+        if (placement != null) {
+          argv.add("--hold");
+        }
+        if (workingDirectory != null) {
+          argv.add("--cwd");
+          argv.add(workingDirectory.toString());
+        }
+        if (detached) {
+          argv.add("--detach");
+        }
+        if (environment != null) {
+          for (Map.Entry<String, String> e : environment.entrySet()) {
+            argv.add("--env");
+            argv.add(e.getKey() + "=" + e.getValue());
+          }
+        }
+        argv.add("--");
+        argv.addAll(command);
+        ProcessBuilder pb = new ProcessBuilder(argv);
+        if (detached) {
+          pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+              .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD);
+        } else {
+          pb.inheritIO();
+        }
+        Process process = pb.start();
+        String report;
+        try (SocketChannel peer = accept(server, process)) {
+          if (placement != null) {
+            try {
+              placement.place(process.pid());
+            } catch (ContainerException | RuntimeException e) {
+              peer.close(); // the held helper reads end-of-file and exits without running anything
+              process.waitFor(START_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+              throw e;
+            }
+            ByteBuffer go = ByteBuffer.wrap(new byte[] {'g'});
+            while (go.hasRemaining()) {
+              peer.write(go);
+            }
+          }
+          report = readReport(peer, process, command.get(0));
+        }
+        if (!report.isEmpty()) {
+          process.waitFor(START_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+          throw failure(report, command.get(0));
+        }
+        return process.pid();
+      }
+    } catch (IOException e) {
+      throw KernelErrors.map(e, "start the exec helper for " + command.get(0));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ContainerException(StatusCode.CANCELLED, "interrupted while starting " + command.get(0));
+    } finally {
+      if (sockDir != null) {
+        try {
+          Files.deleteIfExists(sockDir.resolve("s"));
+          Files.deleteIfExists(sockDir);
+        } catch (IOException e) {
+          // a leftover empty temp directory; nothing to undo
+        }
+      }
+    }
+  }
+
+  /** Waits (bounded) for the helper to connect to its status socket. */
+  private static SocketChannel accept(ServerSocketChannel server, Process process)
+      throws IOException, ContainerException {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(START_TIMEOUT_MS);
+    server.configureBlocking(false);
+    try (Selector selector = Selector.open()) {
+      server.register(selector, SelectionKey.OP_ACCEPT);
+      while (true) {
+        selector.select(20);
+        SocketChannel peer = server.accept();
+        if (peer != null) {
+          peer.configureBlocking(true);
+          return peer;
+        }
+        if (!process.isAlive()) {
+          throw new ContainerException(StatusCode.INTERNAL, "The exec helper exited (" + process.exitValue()
+              + ") before reporting");
+        }
+        if (System.nanoTime() > deadline) {
+          process.destroyForcibly();
+          throw new ContainerException(StatusCode.DEADLINE_EXCEEDED, "The exec helper did not start in "
+              + START_TIMEOUT_MS + " ms");
+        }
+      }
+    }
+  }
+
+  /**
+   * Reads the helper's report until its execve closes the socket, or its report ends it; bounded: a helper
+   * that stops before its execve (its container was paused meanwhile) is killed and the start fails.
+   */
+  private static String readReport(SocketChannel peer, Process process, String command)
+      throws IOException, ContainerException {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(START_TIMEOUT_MS);
+    ByteBuffer buf = ByteBuffer.allocate(2048);
+    peer.configureBlocking(false);
+    try (Selector selector = Selector.open()) {
+      peer.register(selector, SelectionKey.OP_READ);
+      while (buf.hasRemaining()) {
+        long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+        if (left <= 0) {
+          process.destroyForcibly();
+          throw new ContainerException(StatusCode.DEADLINE_EXCEEDED, "Cannot run " + command + ": it did not"
+              + " start within " + START_TIMEOUT_MS + " ms (is its container paused?); the helper was killed");
+        }
+        selector.select(left);
+        selector.selectedKeys().clear();
+        if (peer.read(buf) < 0) {
+          break;
+        }
+      }
+    }
+    return new String(buf.array(), 0, buf.position(), StandardCharsets.UTF_8).trim();
+  }
+
+  /** Maps the helper's "<errno> <step>: <detail>" to a status code. */
+  public static ContainerException failure(String report, String command) {
+    int sp = report.indexOf(' ');
+    int errno;
+    try {
+      errno = Integer.parseInt(report.substring(0, sp));
+    } catch (RuntimeException e) {
+      return new ContainerException(StatusCode.INTERNAL, "exec helper: " + report);
+    }
+    String detail = report.substring(sp + 1);
+    StatusCode code;
+    switch (errno) {
+      case 2: code = StatusCode.NOT_FOUND; break; // ENOENT
+      case 3: code = StatusCode.NOT_FOUND; break; // ESRCH
+      case 1: case 13: code = StatusCode.PERMISSION_DENIED; break; // EPERM, EACCES
+      case 16: case 28: code = StatusCode.FAILED_PRECONDITION; break; // EBUSY (v2 internal process), ENOSPC (cpuset)
+      case 8: case 22: code = StatusCode.INVALID_ARGUMENT; break; // ENOEXEC, EINVAL
+      case 7: case 36: code = StatusCode.INVALID_ARGUMENT; break; // E2BIG, ENAMETOOLONG
+      default: code = StatusCode.INTERNAL; break;
+    }
+    return new ContainerException(code, "Cannot run " + command + ": " + detail);
+  }
+}
