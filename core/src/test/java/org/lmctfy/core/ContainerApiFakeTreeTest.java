@@ -2,6 +2,7 @@ package org.lmctfy.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.lmctfy.core.testing.Specs.spec;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,7 +13,6 @@ import org.junit.jupiter.params.provider.EnumSource;
 import org.lmctfy.api.Container;
 import org.lmctfy.api.ContainerException;
 import org.lmctfy.api.ListPolicy;
-import org.lmctfy.api.SpecFormat;
 import org.lmctfy.api.StatsType;
 import org.lmctfy.api.StatusCode;
 import org.lmctfy.api.UpdatePolicy;
@@ -43,10 +43,6 @@ class ContainerApiFakeTreeTest {
     factories.add(memory);
     api = new ContainerApiImpl(layout, "/", tmp.resolve("state"), factories);
     api.initMachine(InitSpec.getDefaultInstance());
-  }
-
-  private static ContainerSpec spec(String text) throws ContainerException {
-    return SpecFormat.parse(text, ContainerSpec.newBuilder()).build();
   }
 
   private Path trackingDir(String name) {

@@ -2,6 +2,7 @@ package org.lmctfy.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import static org.lmctfy.core.testing.Specs.spec;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,7 +15,6 @@ import org.junit.jupiter.api.Timeout;
 import org.lmctfy.api.Container;
 import org.lmctfy.api.ContainerException;
 import org.lmctfy.api.ListPolicy;
-import org.lmctfy.api.SpecFormat;
 import org.lmctfy.api.StatusCode;
 import org.lmctfy.api.proto.ContainerSpec;
 import org.lmctfy.core.testing.KernelFactories;
@@ -46,10 +46,6 @@ class ContainerTreeKernelTest {
     if (k != null) {
       k.finish();
     }
-  }
-
-  private static ContainerSpec spec(String text) throws ContainerException {
-    return SpecFormat.parse(text, ContainerSpec.newBuilder()).build();
   }
 
   private Path trackingDir(String name) {

@@ -3,6 +3,7 @@ package org.lmctfy.core;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import static org.lmctfy.core.testing.Specs.spec;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,7 +17,6 @@ import org.junit.jupiter.api.io.TempDir;
 import org.lmctfy.api.Container;
 import org.lmctfy.api.ContainerException;
 import org.lmctfy.api.ListPolicy;
-import org.lmctfy.api.SpecFormat;
 import org.lmctfy.api.StatusCode;
 import org.lmctfy.api.proto.ContainerSpec;
 import org.lmctfy.api.proto.RunSpec;
@@ -44,10 +44,6 @@ class ProcessesKernelTest {
     if (k != null) {
       k.finish();
     }
-  }
-
-  private static ContainerSpec spec(String text) throws ContainerException {
-    return SpecFormat.parse(text, ContainerSpec.newBuilder()).build();
   }
 
   private static void waitFor(long pid) throws Exception {

@@ -2,13 +2,13 @@ package org.lmctfy.controller.blockio;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.lmctfy.core.testing.Specs.spec;
 
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.lmctfy.api.ContainerException;
-import org.lmctfy.api.SpecFormat;
 import org.lmctfy.api.StatsType;
 import org.lmctfy.api.StatusCode;
 import org.lmctfy.api.UpdatePolicy;
@@ -24,10 +24,6 @@ class BlockIoHandlerTest {
   private static final String THROTTLE = "blockio { max_device_limit_set { max_limits { limits { device { major: 8"
       + " minor: 0 } limit: 1048576 } op_type: READ limit_type: BYTES_PER_SECOND } max_limits { limits { device {"
       + " major: 8 minor: 0 } limit: 100 } op_type: WRITE limit_type: IO_PER_SECOND } } }";
-
-  private static ContainerSpec spec(String s) throws Exception {
-    return SpecFormat.parse(s, ContainerSpec.newBuilder()).build();
-  }
 
   @Test
   void v1ThrottleFilesAndBfqWeight() throws Exception {

@@ -3,6 +3,7 @@ package org.lmctfy.controller.blockio;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import static org.lmctfy.core.testing.Specs.spec;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -16,7 +17,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.lmctfy.api.Container;
 import org.lmctfy.api.ContainerException;
-import org.lmctfy.api.SpecFormat;
 import org.lmctfy.api.StatsType;
 import org.lmctfy.api.StatusCode;
 import org.lmctfy.api.proto.BlockIoStats;
@@ -100,10 +100,6 @@ class BlockIoKernelTest {
     if (k != null) {
       k.finish();
     }
-  }
-
-  private static ContainerSpec spec(String text) throws ContainerException {
-    return SpecFormat.parse(text, ContainerSpec.newBuilder()).build();
   }
 
   private String device() {

@@ -1,12 +1,12 @@
 package org.lmctfy.controller.cpu;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.lmctfy.core.testing.Specs.spec;
 
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.lmctfy.api.SpecFormat;
 import org.lmctfy.api.StatsType;
 import org.lmctfy.api.UpdatePolicy;
 import org.lmctfy.api.proto.ContainerSpec;
@@ -20,10 +20,6 @@ class CpuHandlerTest {
 
   private ResourceHandler attach(FakeCgroup f) throws Exception {
     return new CpuFactory().attach(f.context).orElseThrow();
-  }
-
-  private static ContainerSpec spec(String s) throws Exception {
-    return SpecFormat.parse(s, ContainerSpec.newBuilder()).build();
   }
 
   @Test

@@ -3,6 +3,7 @@ package org.lmctfy.controller.cpu;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import static org.lmctfy.core.testing.Specs.spec;
 
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
@@ -12,7 +13,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.lmctfy.api.Container;
 import org.lmctfy.api.ContainerException;
-import org.lmctfy.api.SpecFormat;
 import org.lmctfy.api.StatsType;
 import org.lmctfy.api.StatusCode;
 import org.lmctfy.api.UpdatePolicy;
@@ -42,10 +42,6 @@ class CpuKernelTest {
     if (k != null) {
       k.finish();
     }
-  }
-
-  private static ContainerSpec spec(String text) throws ContainerException {
-    return SpecFormat.parse(text, ContainerSpec.newBuilder()).build();
   }
 
   private Path dir(String name) {

@@ -3,6 +3,7 @@ package org.lmctfy.controller.cpuset;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import static org.lmctfy.core.testing.Specs.spec;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,7 +15,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.lmctfy.api.Container;
 import org.lmctfy.api.ContainerException;
-import org.lmctfy.api.SpecFormat;
 import org.lmctfy.api.StatusCode;
 import org.lmctfy.api.UpdatePolicy;
 import org.lmctfy.api.proto.ContainerSpec;
@@ -44,10 +44,6 @@ class CpusetKernelTest {
     if (k != null) {
       k.finish();
     }
-  }
-
-  private static ContainerSpec spec(String text) throws ContainerException {
-    return SpecFormat.parse(text, ContainerSpec.newBuilder()).build();
   }
 
   private static String allowedList(long pid) throws Exception {

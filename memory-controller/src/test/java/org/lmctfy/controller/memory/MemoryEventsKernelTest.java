@@ -3,6 +3,7 @@ package org.lmctfy.controller.memory;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import static org.lmctfy.core.testing.Specs.spec;
 
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
@@ -45,10 +46,6 @@ class MemoryEventsKernelTest {
     if (k != null) {
       k.finish();
     }
-  }
-
-  private static ContainerSpec spec(String text) throws ContainerException {
-    return SpecFormat.parse(text, ContainerSpec.newBuilder()).build();
   }
 
   private static EventSpec event(String text) throws ContainerException {

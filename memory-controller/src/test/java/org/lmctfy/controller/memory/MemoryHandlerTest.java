@@ -2,13 +2,13 @@ package org.lmctfy.controller.memory;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.lmctfy.core.testing.Specs.spec;
 
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.lmctfy.api.ContainerException;
-import org.lmctfy.api.SpecFormat;
 import org.lmctfy.api.StatsType;
 import org.lmctfy.api.StatusCode;
 import org.lmctfy.api.UpdatePolicy;
@@ -21,10 +21,6 @@ import org.lmctfy.spi.StatsCapability;
 /** The exact files and values the memory resource writes, on fake v1 and cgroup2 trees. */
 class MemoryHandlerTest {
   @TempDir Path tmp;
-
-  private static ContainerSpec spec(String s) throws Exception {
-    return SpecFormat.parse(s, ContainerSpec.newBuilder()).build();
-  }
 
   @Test
   void v1LimitReservationAndSwapInASafeOrder() throws Exception {
