@@ -412,9 +412,9 @@ public final class ContainerApiImpl implements ContainerApi, AutoCloseable {
     List<ContainerName> all = new ArrayList<>(subcontainers(n, ListPolicy.RECURSIVE));
     Collections.reverse(all);
     for (ContainerName c : all) {
-      destroyOne(tracking, c);
+      destroyOne(tracking, c, n);
     }
-    if (!destroyOne(tracking, n)) {
+    if (!destroyOne(tracking, n, n)) {
       throw ContainerException.notFound("Container " + n + " does not exist");
     }
   }
@@ -422,16 +422,31 @@ public final class ContainerApiImpl implements ContainerApi, AutoCloseable {
   /**
    * Removes one container whose subcontainers are gone; keeps its record if anything fails, for a retry.
    * False when there was no such container (never created, or destroyed meanwhile by someone else).
+   * {@code top} is the container the caller destroys (n or an ancestor of n): when n's processes linger
+   * frozen, n and its ancestors up to {@code top} are thawed (a v1-frozen task ignores SIGKILL, and a child
+   * of a paused container is frozen too); ancestors above {@code top} stay as they are.
    */
-  private boolean destroyOne(Tracking tracking, ContainerName n) throws ContainerException {
+  private boolean destroyOne(Tracking tracking, ContainerName n, ContainerName top) throws ContainerException {
     try (ContainerLocks.Held lock = locks.lock(n)) {
       Optional<ContainerRecord> record = state.read(n);
       if (record.isEmpty() || !tracking.exists(n)) {
         return false;
       }
       // Deepest first, so a parent's turn finds its children gone. SIGKILL does not end a task frozen by
-      // the v1 freezer: if the processes linger, thaw this container (and its ancestors' hold stays).
-      tracking.killSubtree(n, () -> thaw(n));
+      // the v1 freezer: if the processes linger, thaw this container and its ancestors up to top.
+      tracking.killSubtree(n, () -> {
+        List<ContainerName> upToTop = new ArrayList<>();
+        for (ContainerName x = n; ; x = x.parent()) {
+          upToTop.add(x);
+          if (x.equals(top) || x.isRoot()) {
+            break;
+          }
+        }
+        Collections.reverse(upToTop); // top down: a child cannot thaw while its parent is frozen
+        for (ContainerName x : upToTop) {
+          thaw(x);
+        }
+      });
       List<ResourceRecord> resources = new ArrayList<>(record.get().getResourceList());
       Collections.reverse(resources);
       Context ctx = context(n);

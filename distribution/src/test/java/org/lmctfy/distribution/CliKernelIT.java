@@ -107,8 +107,18 @@ class CliKernelIT {
     r = lmctfy("run", "/web/worker", "/bin/cat", "/proc/self/cgroup");
     assertThat(r.code()).as(r.err()).isZero();
     assertThat(r.out()).contains(k.root + "/web/worker");
+    String pids = lmctfy("list", "pids", "/web/worker").out();
     assertThat(lmctfy("pause", "/web").code()).isZero();
     assertThat(lmctfy("stats", "summary", "/web").out()).contains("freezer_state: \"FROZEN\"");
+    for (String[] run : List.of(new String[] {"run", "-n", "/web/worker", "/bin/true"},
+        new String[] {"run", "/web/worker", "/bin/true"})) {
+      long t0 = System.nanoTime();
+      r = lmctfy(run);
+      assertThat(r.code()).as(r.err()).isEqualTo(9); // not a process frozen before its first instruction
+      assertThat(r.err()).startsWith("FAILED_PRECONDITION: ").contains("paused");
+      assertThat(System.nanoTime() - t0).as("refused at once").isLessThan(TimeUnit.SECONDS.toNanos(8));
+    }
+    assertThat(lmctfy("list", "pids", "/web/worker").out()).as("nothing entered").isEqualTo(pids);
     assertThat(lmctfy("resume", "/web").code()).isZero();
     assertThat(lmctfy("stats", "summary", "/web").out()).contains("freezer_state: \"THAWED\"");
 

@@ -154,6 +154,7 @@ public final class KernelRoot implements AutoCloseable {
       Path r = h.mountPoint().resolve(root.substring(1));
       if (Files.isDirectory(r) && !r.equals(h.mountPoint())) {
         try {
+          thawAll(r); // parents first: a v1 child of a frozen parent stays frozen whatever its own state
           killAndRemove(h, r);
         } catch (ContainerException e) {
           first = first == null ? e : first;
@@ -172,15 +173,22 @@ public final class KernelRoot implements AutoCloseable {
     }
   }
 
-  private static void killAndRemove(Hierarchy h, Path dir) throws ContainerException {
-    for (Path child : ControlFiles.subdirectories(dir)) {
-      killAndRemove(h, child);
-    }
+  /** Thaws a cgroup and then its descendants (SIGKILL does not end a v1-frozen task). */
+  private static void thawAll(Path dir) throws ContainerException {
     if (ControlFiles.exists(dir, "freezer.state")) {
-      ControlFiles.write(dir, "freezer.state", "THAWED"); // SIGKILL does not end a v1-frozen task
+      ControlFiles.write(dir, "freezer.state", "THAWED");
     }
     if (ControlFiles.exists(dir, "cgroup.freeze")) {
       ControlFiles.write(dir, "cgroup.freeze", "0");
+    }
+    for (Path child : ControlFiles.subdirectories(dir)) {
+      thawAll(child);
+    }
+  }
+
+  private static void killAndRemove(Hierarchy h, Path dir) throws ContainerException {
+    for (Path child : ControlFiles.subdirectories(dir)) {
+      killAndRemove(h, child);
     }
     if (ControlFiles.exists(dir, "cgroup.procs")) {
       for (long pid : ControlFiles.readLongs(dir, "cgroup.procs")) {

@@ -68,6 +68,30 @@ class FreezerKernelTest {
     }
   }
 
+  /**
+   * Destroying a paused container ends the processes of its children too: their tasks are frozen by the
+   * parent's pause (v1: SIGKILL waits for a thaw), so the destroy thaws from the child up to the container
+   * it destroys.
+   */
+  @Test
+  void destroyingAPausedContainerEndsItsChildrensProcesses() throws Exception {
+    Container parent = k.api.create("/dp", ContainerSpec.getDefaultInstance());
+    Container child = k.api.create("/dp/c", ContainerSpec.getDefaultInstance());
+    Workload sleeper = Workload.start(child, 60, "/bin/sleep", "60");
+    long pid = sleeper.commandPid();
+    parent.pause();
+    assertThat(child.stats(StatsType.SUMMARY).getFreezerState()).isEqualTo("FROZEN");
+    long t0 = System.nanoTime();
+    k.api.destroy(parent);
+    assertThat(System.nanoTime() - t0).as("no wait for an unkillable task").isLessThan(TimeUnit.SECONDS.toNanos(5));
+    var h = ProcessHandle.of(pid);
+    if (h.isPresent()) {
+      h.get().onExit().get(5, TimeUnit.SECONDS); // killed; reaped by whoever inherited it
+    }
+    assertThat(k.leftovers()).isEmpty();
+    sleeper.close();
+  }
+
   @Test
   void nothingStartsIntoAPausedContainer() throws Exception {
     Container c = k.api.create("/paused", ContainerSpec.getDefaultInstance());

@@ -121,6 +121,8 @@ final class RemoteApi implements ContainerApi {
     public long run(List<String> command, RunSpec spec) throws ContainerException {
       Path helper = session.execHelper();
       if (helper != null && Files.isExecutable(helper)) {
+        HelperProcess.checkCommand(command);
+        refusePaused();
         return HelperProcess.startHeld(helper, pid -> enter(List.of(pid)), command,
             spec == null ? RunSpec.getDefaultInstance() : spec, null, null);
       }
@@ -129,6 +131,18 @@ final class RemoteApi implements ContainerApi {
         r.setSpec(spec);
       }
       return session.call(Request.newBuilder().setRun(r)).getPid();
+    }
+
+    /**
+     * A process placed into a paused container stops before its first instruction: refused at once, as the
+     * core refuses it (a pause racing this check is caught by the helper's start deadline).
+     */
+    private void refusePaused() throws ContainerException {
+      String state = stats(StatsType.SUMMARY).getFreezerState();
+      if (!state.isEmpty() && !state.equals("THAWED")) {
+        throw ContainerException.failedPrecondition("Container " + name + " is paused (" + state
+            + "): resume it before running a command");
+      }
     }
 
     /**
@@ -149,6 +163,7 @@ final class RemoteApi implements ContainerApi {
       } catch (IOException e) {
         throw ContainerException.internal("cannot list this process's threads: " + e, e);
       }
+      refusePaused(); // entering a frozen container would freeze this very process
       enter(tids);
       jnr.posix.POSIX posix = Posix.get();
       String[] env = System.getenv().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
