@@ -479,7 +479,7 @@ public final class ContainerApiImpl implements ContainerApi, AutoCloseable {
   }
 
   /** Thaws a container whose controller can freeze; a failure leaves the kill to report what survived. */
-  private void thaw(ContainerName n) {
+  void thaw(ContainerName n) {
     try {
       for (String r : isolated(n)) {
         Optional<ResourceHandlerFactory> f = factories.get(r);

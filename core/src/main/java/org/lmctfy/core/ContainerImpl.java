@@ -439,10 +439,22 @@ final class ContainerImpl implements Container {
         throw ContainerException.invalidArgument("Refusing to kill every process of the root container /");
       }
       Tracking t = api.tracking();
-      if (policy == ListPolicy.RECURSIVE || org.lmctfy.spi.cgroup.ControlFiles.subdirectories(t.dir(name)).isEmpty()) {
-        t.killSubtree(name);
+      // A paused container's tasks ignore SIGKILL on v1 until thawed: if they linger, thaw what is being
+      // emptied (top down); it ends up empty and thawed. (cgroup2's cgroup.kill ends frozen tasks as is.)
+      boolean recursive = policy == ListPolicy.RECURSIVE
+          || org.lmctfy.spi.cgroup.ControlFiles.subdirectories(t.dir(name)).isEmpty();
+      Tracking.Unfreeze thaw = () -> {
+        api.thaw(name);
+        if (recursive) {
+          for (ContainerName c : api.subcontainers(name, ListPolicy.RECURSIVE)) {
+            api.thaw(c);
+          }
+        }
+      };
+      if (recursive) {
+        t.killSubtree(name, thaw);
       } else {
-        t.killOwn(name);
+        t.killOwn(name, thaw);
       }
     }
   }

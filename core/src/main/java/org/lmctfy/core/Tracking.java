@@ -166,15 +166,21 @@ final class Tracking {
    * Kills the processes of this cgroup only, not of its children: freeze (cgroup2: the subtree stops, so
    * nothing forks meanwhile), SIGKILL the listed pids, thaw; repeat until none is left (bounded).
    */
-  void killOwn(ContainerName name) throws ContainerException {
+  void killOwn(ContainerName name, Unfreeze unfreeze) throws ContainerException {
     Path dir = dir(name);
     refuseSelf(name);
     boolean freeze = hierarchy.unified() && ControlFiles.exists(dir, "cgroup.freeze");
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(KILL_TIMEOUT_MS);
+    long unfreezeAt = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(100);
+    boolean unfrozen = false;
     while (true) {
       List<Long> pids = procsOf(dir);
       if (pids.isEmpty()) {
         return;
+      }
+      if (!unfrozen && System.nanoTime() > unfreezeAt) {
+        unfrozen = true;
+        unfreeze.run();
       }
       if (System.nanoTime() > deadline) {
         throw ContainerException.failedPrecondition("Processes " + pids + " of container " + name

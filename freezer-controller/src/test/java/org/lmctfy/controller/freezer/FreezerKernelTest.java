@@ -93,6 +93,24 @@ class FreezerKernelTest {
   }
 
   @Test
+  void killAllEmptiesAPausedContainer() throws Exception {
+    Container c = k.api.create("/kp", ContainerSpec.getDefaultInstance());
+    Workload sleeper = Workload.start(c, 60, "/bin/sleep", "60");
+    long pid = sleeper.commandPid();
+    c.pause();
+    long t0 = System.nanoTime();
+    c.killAll();
+    assertThat(System.nanoTime() - t0).as("no wait for an unkillable task").isLessThan(TimeUnit.SECONDS.toNanos(5));
+    var h = ProcessHandle.of(pid);
+    if (h.isPresent()) {
+      h.get().onExit().get(5, TimeUnit.SECONDS);
+    }
+    assertThat(c.listProcesses(org.lmctfy.api.ListPolicy.RECURSIVE)).isEmpty();
+    assertThat(c.stats(StatsType.SUMMARY).getFreezerState()).isEqualTo("THAWED");
+    sleeper.close();
+  }
+
+  @Test
   void nothingStartsIntoAPausedContainer() throws Exception {
     Container c = k.api.create("/paused", ContainerSpec.getDefaultInstance());
     c.pause();
