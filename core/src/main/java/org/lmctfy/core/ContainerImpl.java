@@ -440,7 +440,8 @@ final class ContainerImpl implements Container {
       }
       Tracking t = api.tracking();
       // A paused container's tasks ignore SIGKILL on v1 until thawed: if they linger, thaw what is being
-      // emptied (top down); it ends up empty and thawed. (cgroup2's cgroup.kill ends frozen tasks as is.)
+      // emptied (top down); it ends up empty and thawed. (cgroup2's cgroup.kill ends frozen tasks as they
+      // are: the container stays paused.)
       boolean recursive = policy == ListPolicy.RECURSIVE
           || org.lmctfy.spi.cgroup.ControlFiles.subdirectories(t.dir(name)).isEmpty();
       Tracking.Unfreeze thaw = () -> {
