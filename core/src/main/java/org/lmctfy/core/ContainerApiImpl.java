@@ -442,10 +442,8 @@ public final class ContainerApiImpl implements ContainerApi, AutoCloseable {
             break;
           }
         }
-        Collections.reverse(upToTop); // top down: a child cannot thaw while its parent is frozen
-        for (ContainerName x : upToTop) {
-          thaw(x);
-        }
+        Collections.reverse(upToTop);
+        thawTopDown(upToTop);
       });
       List<ResourceRecord> resources = new ArrayList<>(record.get().getResourceList());
       Collections.reverse(resources);
@@ -478,8 +476,15 @@ public final class ContainerApiImpl implements ContainerApi, AutoCloseable {
     }
   }
 
+  /** Thaws containers given parents first (on v1 a child cannot thaw while its parent is frozen). */
+  void thawTopDown(List<ContainerName> parentsFirst) {
+    for (ContainerName x : parentsFirst) {
+      thaw(x);
+    }
+  }
+
   /** Thaws a container whose controller can freeze; a failure leaves the kill to report what survived. */
-  void thaw(ContainerName n) {
+  private void thaw(ContainerName n) {
     try {
       for (String r : isolated(n)) {
         Optional<ResourceHandlerFactory> f = factories.get(r);

@@ -221,7 +221,7 @@ final class ContainerImpl implements Container {
 
   @Override
   public long run(List<String> command, RunSpec spec) throws ContainerException {
-    ExecHelper.checkCommand(command); // a bad command fails before anything is spawned
+    org.lmctfy.spi.exec.HelperProcess.checkCommand(command); // a bad command fails before anything is spawned
     api.requireExists(name);
     List<Path> dirs = new ArrayList<>();
     dirs.add(api.tracking().dir(name));
@@ -253,7 +253,7 @@ final class ContainerImpl implements Container {
    */
   @Override
   public void exec(List<String> command) throws ContainerException {
-    ExecHelper.checkCommand(command);
+    org.lmctfy.spi.exec.HelperProcess.checkCommand(command);
     api.requireExists(name);
     List<Path> dirs = new ArrayList<>();
     dirs.add(api.tracking().dir(name));
@@ -445,12 +445,11 @@ final class ContainerImpl implements Container {
       boolean recursive = policy == ListPolicy.RECURSIVE
           || org.lmctfy.spi.cgroup.ControlFiles.subdirectories(t.dir(name)).isEmpty();
       Tracking.Unfreeze thaw = () -> {
-        api.thaw(name);
+        List<ContainerName> parentsFirst = new ArrayList<>(List.of(name));
         if (recursive) {
-          for (ContainerName c : api.subcontainers(name, ListPolicy.RECURSIVE)) {
-            api.thaw(c);
-          }
+          parentsFirst.addAll(api.subcontainers(name, ListPolicy.RECURSIVE)); // sorted: parents first
         }
+        api.thawTopDown(parentsFirst);
       };
       if (recursive) {
         t.killSubtree(name, thaw);

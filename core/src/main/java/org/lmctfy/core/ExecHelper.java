@@ -68,17 +68,12 @@ final class ExecHelper {
     }
   }
 
-  /** Validates a command as lmctfy does, before anything is spawned. */
-  static void checkCommand(List<String> command) throws ContainerException {
-    HelperProcess.checkCommand(command);
-  }
-
   /**
    * Starts {@code command} inside {@code cgroupDirs}; returns its pid once it runs (execve succeeded).
+   * HelperProcess validates the command first.
    */
   long start(List<Path> cgroupDirs, List<String> command, RunSpec spec, Map<String, String> environment,
       Path workingDirectory) throws ContainerException {
-    HelperProcess.checkCommand(command);
     return HelperProcess.start(binary(), cgroupDirs, command, spec, environment, workingDirectory);
   }
 }

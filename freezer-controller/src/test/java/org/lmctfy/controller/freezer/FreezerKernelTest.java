@@ -77,39 +77,43 @@ class FreezerKernelTest {
   void destroyingAPausedContainerEndsItsChildrensProcesses() throws Exception {
     Container parent = k.api.create("/dp", ContainerSpec.getDefaultInstance());
     Container child = k.api.create("/dp/c", ContainerSpec.getDefaultInstance());
-    Workload sleeper = Workload.start(child, 60, "/bin/sleep", "60");
-    long pid = sleeper.commandPid();
-    parent.pause();
-    assertThat(child.stats(StatsType.SUMMARY).getFreezerState()).isEqualTo("FROZEN");
-    long t0 = System.nanoTime();
-    k.api.destroy(parent);
-    assertThat(System.nanoTime() - t0).as("no wait for an unkillable task").isLessThan(TimeUnit.SECONDS.toNanos(5));
+    try (Workload sleeper = Workload.start(child, 60, "/bin/sleep", "60")) {
+      long pid = sleeper.commandPid();
+      parent.pause();
+      assertThat(child.stats(StatsType.SUMMARY).getFreezerState()).isEqualTo("FROZEN");
+      long t0 = System.nanoTime();
+      k.api.destroy(parent);
+      assertThat(System.nanoTime() - t0).as("no wait for an unkillable task")
+          .isLessThan(TimeUnit.SECONDS.toNanos(5));
+      awaitGone(pid);
+      assertThat(k.leftovers()).isEmpty();
+    }
+  }
+
+  /** Waits (bounded) for a killed process to be reaped by whoever inherited it. */
+  private static void awaitGone(long pid) throws Exception {
     var h = ProcessHandle.of(pid);
     if (h.isPresent()) {
-      h.get().onExit().get(5, TimeUnit.SECONDS); // killed; reaped by whoever inherited it
+      h.get().onExit().get(5, TimeUnit.SECONDS);
     }
-    assertThat(k.leftovers()).isEmpty();
-    sleeper.close();
   }
 
   @Test
   void killAllEmptiesAPausedContainer() throws Exception {
     Container c = k.api.create("/kp", ContainerSpec.getDefaultInstance());
-    Workload sleeper = Workload.start(c, 60, "/bin/sleep", "60");
-    long pid = sleeper.commandPid();
-    c.pause();
-    long t0 = System.nanoTime();
-    c.killAll();
-    assertThat(System.nanoTime() - t0).as("no wait for an unkillable task").isLessThan(TimeUnit.SECONDS.toNanos(5));
-    var h = ProcessHandle.of(pid);
-    if (h.isPresent()) {
-      h.get().onExit().get(5, TimeUnit.SECONDS);
+    try (Workload sleeper = Workload.start(c, 60, "/bin/sleep", "60")) {
+      long pid = sleeper.commandPid();
+      c.pause();
+      long t0 = System.nanoTime();
+      c.killAll();
+      assertThat(System.nanoTime() - t0).as("no wait for an unkillable task")
+          .isLessThan(TimeUnit.SECONDS.toNanos(5));
+      awaitGone(pid);
+      assertThat(c.listProcesses(org.lmctfy.api.ListPolicy.RECURSIVE)).isEmpty();
+      // cgroup2's cgroup.kill ends frozen tasks: the pause stays; the v1 freezer had to thaw to let them die.
+      boolean v2 = new FreezerFactory().hierarchies(k.layout).get(0).unified();
+      assertThat(c.stats(StatsType.SUMMARY).getFreezerState()).isEqualTo(v2 ? "FROZEN" : "THAWED");
     }
-    assertThat(c.listProcesses(org.lmctfy.api.ListPolicy.RECURSIVE)).isEmpty();
-    // cgroup2's cgroup.kill ends frozen tasks: the pause stays; the v1 freezer had to thaw to let them die.
-    boolean v2 = new FreezerFactory().hierarchies(k.layout).get(0).unified();
-    assertThat(c.stats(StatsType.SUMMARY).getFreezerState()).isEqualTo(v2 ? "FROZEN" : "THAWED");
-    sleeper.close();
   }
 
   @Test
