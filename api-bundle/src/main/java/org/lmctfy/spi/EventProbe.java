@@ -46,4 +46,13 @@ public interface EventProbe {
   default void resumeFrom(long cursor) throws ContainerException {
     poll();
   }
+
+  /**
+   * Releases what the probe holds in the kernel (e.g. an eventfd registered with cgroup v1's
+   * cgroup.event_control). The core calls it once, when the registration ends or the probe is replaced (its
+   * controller left), and never calls {@link #poll()} afterwards. The default holds nothing.
+   *
+   * @since 1.1
+   */
+  default void close() {}
 }

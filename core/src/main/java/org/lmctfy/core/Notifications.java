@@ -66,6 +66,19 @@ final class Notifications implements AutoCloseable {
     synchronized Path watchedFile() {
       return probe == null ? null : probe.watchedFile();
     }
+
+    /** The probe is done with (registration ended, or its controller left): what it holds is released. */
+    synchronized void dropProbe() {
+      if (probe != null) {
+        EventProbe p = probe;
+        probe = null;
+        try {
+          p.close();
+        } catch (RuntimeException e) {
+          LOG.log(System.Logger.Level.WARNING, "closing the probe of notification " + id + " of " + name, e);
+        }
+      }
+    }
   }
 
   private final Map<Long, Registration> registrations = new ConcurrentHashMap<>();
@@ -85,8 +98,13 @@ final class Notifications implements AutoCloseable {
     if (closed) {
       throw ContainerException.unavailable("The notification loop is shut down");
     }
-    probe.poll(); // the baseline: only what happens from now on is an event
-    watch(probe.watchedFile());
+    try {
+      probe.poll(); // the baseline: only what happens from now on is an event
+      watch(probe.watchedFile());
+    } catch (ContainerException | RuntimeException e) {
+      probe.close();
+      throw e;
+    }
     long id = ids.incrementAndGet();
     registrations.put(id, new Registration(id, name, container, listener, resource, spec, probe));
     if (loop == null) {
@@ -121,7 +139,7 @@ final class Notifications implements AutoCloseable {
         synchronized (r) {
           if (r.probe != null) {
             r.cursor = r.probe.cursor();
-            r.probe = null;
+            r.dropProbe();
           }
         }
       }
@@ -133,6 +151,9 @@ final class Notifications implements AutoCloseable {
    * from their cursors, so events of the absence are delivered once.
    */
   void rearm(String resource, ProbeMaker maker) {
+    if (closed) {
+      return;
+    }
     for (Registration r : registrations.values()) {
       if (!resource.equals(r.resource)) {
         continue;
@@ -146,12 +167,18 @@ final class Notifications implements AutoCloseable {
           if (p.isEmpty()) {
             continue; // this controller does not serve the event: it stays suspended
           }
-          p.get().resumeFrom(r.cursor);
-          watch(p.get().watchedFile());
+          try {
+            p.get().resumeFrom(r.cursor);
+            watch(p.get().watchedFile());
+          } catch (ContainerException | RuntimeException e) {
+            p.get().close();
+            throw e;
+          }
           r.probe = p.get();
         }
       } catch (ContainerException e) {
         if (e.code() == StatusCode.NOT_FOUND && registrations.remove(r.id) != null) {
+          r.dropProbe();
           deliver(r, StatusCode.NOT_FOUND, e.getMessage());
         } else {
           LOG.log(System.Logger.Level.WARNING, "cannot re-arm notification " + r.id + " of " + r.name + ": " + e);
@@ -163,15 +190,18 @@ final class Notifications implements AutoCloseable {
   }
 
   void unregister(NotificationHandle handle) throws ContainerException {
-    if (handle == null || registrations.remove(handle.id()) == null) {
+    Registration r = handle == null ? null : registrations.remove(handle.id());
+    if (r == null) {
       throw ContainerException.invalidArgument("No such notification: " + handle);
     }
+    r.dropProbe();
   }
 
   /** The container and its subtree are destroyed: their listeners get a final NOT_FOUND. */
   void destroyed(ContainerName name) {
     for (Registration r : registrations.values()) {
       if (name.isAncestorOrSelf(r.name) && registrations.remove(r.id) != null) {
+        r.dropProbe();
         deliver(r, StatusCode.NOT_FOUND, "container " + r.name + " was destroyed");
       }
     }
@@ -236,6 +266,7 @@ final class Notifications implements AutoCloseable {
           }
         } catch (ContainerException e) {
           if (registrations.remove(r.id) != null) {
+            r.dropProbe();
             deliver(r, e.code() == StatusCode.NOT_FOUND ? StatusCode.NOT_FOUND : StatusCode.CANCELLED,
                 e.getMessage());
           }
@@ -247,18 +278,22 @@ final class Notifications implements AutoCloseable {
   }
 
   @Override
-  public synchronized void close() {
-    closed = true;
-    if (watcher != null) {
-      try {
-        watcher.close();
-      } catch (IOException e) {
-        // closing the loop's wake-up channel cannot lose an event that matters any more
+  public void close() {
+    synchronized (this) {
+      closed = true;
+      if (watcher != null) {
+        try {
+          watcher.close();
+        } catch (IOException e) {
+          // closing the loop's wake-up channel cannot lose an event that matters any more
+        }
       }
+      if (loop != null) {
+        loop.interrupt();
+      }
+      listeners.shutdown();
     }
-    if (loop != null) {
-      loop.interrupt();
-    }
-    listeners.shutdown();
+    // Outside the lock: a re-arm holds a registration's lock, then this one.
+    registrations.values().forEach(Registration::dropProbe);
   }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import static org.lmctfy.core.testing.Specs.spec;
 
+import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -23,6 +24,9 @@ import org.lmctfy.api.proto.EventSpec;
 import org.lmctfy.api.proto.RunSpec;
 import org.lmctfy.core.testing.Expect;
 import org.lmctfy.core.testing.KernelRoot;
+import org.lmctfy.spi.EventProbe;
+import org.lmctfy.spi.cgroup.ControlFiles;
+import org.lmctfy.spi.cgroup.Hierarchy;
 
 /** OOM, threshold and empty notifications from real workloads (root only). */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
@@ -74,8 +78,9 @@ class MemoryEventsKernelTest {
       assertThat(e).as("OOM event %d", kill).isNotNull();
       assertThat(e.code()).isEqualTo(StatusCode.OK);
       assertThat(e.detail()).contains("oom_kill");
-      // Delivered within 100 ms of the process's death being seen here (often before it).
-      assertThat((e.nanos() - exited) / 1e6).as("ms after exit").isLessThan(100);
+      // Delivered promptly, not by some slow fallback round; how fast (p99 of a few ms) is measured by the
+      // benchmarks, the bound here only has to hold on a loaded CI machine.
+      assertThat((e.nanos() - exited) / 1e6).as("ms after exit").isLessThan(1000);
       Thread.sleep(200);
       assertThat(events).as("exactly one per kill").isEmpty();
     }
@@ -130,6 +135,45 @@ class MemoryEventsKernelTest {
     Thread.sleep(200);
     assertThat(crossings).as("fires once").isEmpty();
     assertThat(empties).isEmpty();
+  }
+
+  /**
+   * A spike that starts and ends between two samples still fires: the kernel saw it (v1: its threshold
+   * eventfd; cgroup2 from Linux 6.12: the peak through a memory.peak descriptor reset at every sample), every
+   * time. Where only sampling and the cgroup's lifetime peak are available (cgroup2 on 5.19 to 6.11), a spike
+   * that sets a new peak fires, one lower than an earlier peak may not. Sampling alone misses them all: the
+   * usage the next poll reads is back near zero.
+   */
+  @Test
+  void aSpikeBetweenTwoPollsIsSeenByTheKernel() throws Exception {
+    k.api.create("/spike", spec("memory { limit: " + 256 * MIB + " }"));
+    Hierarchy h = k.layout.forController("memory").orElseThrow();
+    Path dir = k.rootDir(h).resolve("spike");
+    EventProbe probe = MemoryEvents.threshold(dir, h.unified(), 32 * MIB);
+    try {
+      boolean everySpike = !(probe instanceof MemoryEvents.SampledThreshold);
+      if (!everySpike) {
+        assertThat(h.unified()).as("v1 has the kernel's threshold eventfd").isTrue();
+        assumeTrue(((MemoryEvents.SampledThreshold) probe).seesPeaks(),
+            "cgroup2 before Linux 5.19 has no memory.peak: threshold crossings are only sampled");
+      }
+      probe.poll(); // the baseline
+      long[] spikes = {64 * MIB, 64 * MIB, 96 * MIB};
+      for (int i = 0; i < spikes.length; i++) {
+        awaitExit(k.api.get("/spike").run(List.of("/bin/sh", "-c",
+            "head -c " + spikes[i] + " /dev/zero | tail -n 1 > /dev/null"), DETACHED));
+        assertThat(ControlFiles.readLong(dir, h.unified() ? "memory.current" : "memory.usage_in_bytes"))
+            .as("the spike is over").isLessThan(32 * MIB);
+        int fired = probe.poll();
+        if (everySpike || i != 1) {
+          assertThat(fired).as("spike %d of %d MiB", i + 1, spikes[i] / MIB).isEqualTo(1);
+          assertThat(probe.describe()).contains("crossed threshold " + 32 * MIB);
+        }
+        assertThat(probe.poll()).as("once").isZero();
+      }
+    } finally {
+      probe.close();
+    }
   }
 
   @Test

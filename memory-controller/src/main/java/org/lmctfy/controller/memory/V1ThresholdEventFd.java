@@ -1,0 +1,139 @@
+package org.lmctfy.controller.memory;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import jnr.posix.POSIX;
+import jnr.posix.POSIXFactory;
+import org.lmctfy.api.ContainerException;
+import org.lmctfy.spi.cgroup.ControlFiles;
+import org.lmctfy.spi.cgroup.KernelErrors;
+
+/**
+ * cgroup v1's own usage threshold notification (Documentation/admin-guide/cgroup-v1/memory.rst, "Memory
+ * thresholds"; lmctfy's C++ used it too): an eventfd registered with {@code cgroup.event_control} for
+ * {@code memory.usage_in_bytes}, which the kernel signals every time usage crosses the threshold, in either
+ * direction, so no crossing is missed however briefly usage stays above it. Needs jnr-posix for eventfd2 and
+ * open; {@link #register} answers null where that is not available (the caller samples instead).
+ */
+final class V1ThresholdEventFd implements AutoCloseable {
+  private static final int O_RDONLY = 0;
+  private static final int O_CLOEXEC = 02000000;
+  private static final int EFD_NONBLOCK = 04000;
+  private static final int EAGAIN = 11;
+  private static final String EVENT_CONTROL = "cgroup.event_control";
+
+  private final POSIX posix;
+  private final int efd;
+  private final byte[] counter = new byte[8];
+  /** The kernel's side of the threshold as of the signals read so far: usage >= threshold. */
+  private boolean above;
+  private boolean closed;
+
+  private V1ThresholdEventFd(POSIX posix, int efd, boolean above) {
+    this.posix = posix;
+    this.efd = efd;
+    this.above = above;
+  }
+
+  private static int eventfd2() {
+    return switch (System.getProperty("os.arch")) {
+      case "amd64", "x86_64" -> 290;
+      case "aarch64" -> 19;
+      default -> -1;
+    };
+  }
+
+  /**
+   * Registers the threshold of the memory cgroup {@code dir}; null when this JVM cannot (no native jnr-posix,
+   * an architecture whose eventfd2 number is not known here, a kernel without cgroup.event_control).
+   * NOT_FOUND when the cgroup is gone.
+   */
+  static V1ThresholdEventFd register(Path dir, long threshold) throws ContainerException {
+    int nr = eventfd2();
+    if (nr < 0) {
+      return null;
+    }
+    POSIX posix = POSIXFactory.getNativePOSIX();
+    if (!posix.isNative()) {
+      return null;
+    }
+    // The kernel takes its side of the threshold from usage when the event is registered; usage read on
+    // both sides of the registration tells that side unless usage crossed meanwhile, then it is tried again.
+    for (int attempt = 0; attempt < 5; attempt++) {
+      boolean before = ControlFiles.readLong(dir, MemoryHandler.USAGE) >= threshold;
+      int efd = posix.libc().syscall(nr, 0, O_CLOEXEC | EFD_NONBLOCK);
+      if (efd < 0) {
+        return null;
+      }
+      V1ThresholdEventFd fd = new V1ThresholdEventFd(posix, efd, before);
+      try {
+        int cfd = posix.open(dir.resolve(MemoryHandler.USAGE).toString(), O_RDONLY | O_CLOEXEC, 0);
+        if (cfd < 0) {
+          ControlFiles.readLong(dir, MemoryHandler.USAGE); // NOT_FOUND when the cgroup is gone
+          fd.close();
+          return null;
+        }
+        try {
+          Files.writeString(dir.resolve(EVENT_CONTROL), efd + " " + cfd + " " + threshold);
+        } finally {
+          posix.close(cfd);
+        }
+        boolean after = ControlFiles.readLong(dir, MemoryHandler.USAGE) >= threshold;
+        if (after == before) {
+          return fd;
+        }
+        fd.close();
+      } catch (NoSuchFileException e) {
+        fd.close();
+        if (!ControlFiles.isDirectory(dir)) {
+          throw KernelErrors.map(e, "register a memory threshold of " + dir);
+        }
+        return null; // no cgroup.event_control in this kernel
+      } catch (IOException e) {
+        fd.close();
+        return null;
+      } catch (ContainerException | RuntimeException e) {
+        fd.close();
+        throw e;
+      }
+    }
+    return null; // usage keeps crossing the threshold at this very moment: sampling will do
+  }
+
+  boolean above() {
+    return above;
+  }
+
+  /** The upward crossings the kernel signalled since the previous call (it signals both directions). */
+  int upwardCrossings() throws ContainerException {
+    int n = posix.read(efd, counter, 8);
+    if (n < 0) {
+      int errno = posix.errno();
+      if (errno == EAGAIN) {
+        return 0;
+      }
+      throw ContainerException.internal("read of the memory threshold eventfd failed: errno " + errno, null);
+    }
+    long signals = 0;
+    for (int i = 7; i >= 0; i--) {
+      signals = (signals << 8) | (counter[i] & 0xff); // the eventfd counter is in host (little-endian) order
+    }
+    // Crossings alternate: from below, the 1st, 3rd, ... are upward; from above, the 2nd, 4th, ...
+    long up = above ? signals / 2 : (signals + 1) / 2;
+    if ((signals & 1) == 1) {
+      above = !above;
+    }
+    return (int) Math.min(Integer.MAX_VALUE, up);
+  }
+
+  /** Closing the eventfd unregisters the event in the kernel. */
+  @Override
+  public synchronized void close() {
+    if (!closed) {
+      closed = true;
+      posix.close(efd);
+    }
+  }
+}
