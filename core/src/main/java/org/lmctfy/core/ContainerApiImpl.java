@@ -443,6 +443,7 @@ public final class ContainerApiImpl implements ContainerApi, AutoCloseable {
           }
         }
         Collections.reverse(upToTop);
+        refusePausedAbove(top, "destroy " + top);
         thawTopDown(upToTop);
       });
       List<ResourceRecord> resources = new ArrayList<>(record.get().getResourceList());
@@ -480,6 +481,32 @@ public final class ContainerApiImpl implements ContainerApi, AutoCloseable {
   void thawTopDown(List<ContainerName> parentsFirst) {
     for (ContainerName x : parentsFirst) {
       thaw(x);
+    }
+  }
+
+  /**
+   * For killed processes that linger after what is being emptied was thawed: on v1 a task frozen by a paused
+   * container above {@code top} ignores SIGKILL until that container is resumed, which only its owner may
+   * decide (it would resume the container's other processes too). Fails at once, naming it, instead of after
+   * the kill's bound. (cgroup2's freezer lets SIGKILL end frozen tasks: nothing to refuse there.)
+   */
+  void refusePausedAbove(ContainerName top, String what) throws ContainerException {
+    for (ContainerName a = top.isRoot() ? top : top.parent(); !a.isRoot(); a = a.parent()) {
+      for (String r : isolated(a)) {
+        Optional<ResourceHandlerFactory> f = factories.get(r);
+        Optional<ResourceHandler> h = f.isPresent() ? f.get().attach(context(a)) : Optional.empty();
+        if (h.isEmpty() || !(h.get() instanceof FreezerCapability)) {
+          continue;
+        }
+        for (Path d : h.get().cgroupDirs()) {
+          if (Files.exists(d.resolve("freezer.self_freezing"))
+              && ControlFiles.readLine(d, "freezer.self_freezing").equals("1")) {
+            throw ContainerException.failedPrecondition("Cannot " + what + ": its processes are frozen by "
+                + "paused container " + a + " (cgroup v1 freezer: they cannot die until it is resumed). Resume "
+                + a + " first, or destroy it");
+          }
+        }
+      }
     }
   }
 

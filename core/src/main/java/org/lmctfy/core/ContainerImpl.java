@@ -449,6 +449,7 @@ final class ContainerImpl implements Container {
         if (recursive) {
           parentsFirst.addAll(api.subcontainers(name, ListPolicy.RECURSIVE)); // sorted: parents first
         }
+        api.refusePausedAbove(name, "kill the processes of " + name);
         api.thawTopDown(parentsFirst);
       };
       if (recursive) {

@@ -126,8 +126,9 @@ class BlockIoKernelTest {
       assertThat(dd.process.exitValue()).isZero();
     }
     double seconds = (System.nanoTime() - t0) / 1e9;
-    // 3 MiB at 1 MiB/s: about 3 s (the first slice may pass a burst).
-    assertThat(seconds).as("seconds to read 3 MiB").isBetween(2.0, 4.5);
+    // 3 MiB at 1 MiB/s: about 3 s (the first slice may pass a burst); the limit is the lower bound, the
+    // upper one only allows for a slow disk or a busy machine.
+    assertThat(seconds).as("seconds to read 3 MiB").isBetween(2.0, 10.0);
     BlockIoStats stats = c.stats(StatsType.FULL).getBlockio();
     long read = stats.getDeviceStatsList().stream()
         .filter(s -> (s.getDevice().getMajor() + ":" + s.getDevice().getMinor()).equals(id))

@@ -68,7 +68,8 @@ class CpuKernelTest {
       long u1 = c.stats(StatsType.SUMMARY).getCpu().getUsage().getTotal();
       long t1 = System.nanoTime();
       double cpus = (double) (u1 - u0) / (t1 - t0);
-      assertThat(cpus).as("CPU-seconds per second").isBetween(0.20, 0.30);
+      // The cap is the upper bound; below it the loop may get less on a busy machine, but not nothing.
+      assertThat(cpus).as("CPU-seconds per second").isBetween(0.10, 0.30);
       CpuStats full = c.stats(StatsType.FULL).getCpu();
       assertThat(full.getThrottlingData().getThrottledPeriods()).isGreaterThan(0);
       assertThat(full.getThrottlingData().getThrottledTime()).isGreaterThan(0);

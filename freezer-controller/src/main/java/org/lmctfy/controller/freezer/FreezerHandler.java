@@ -67,6 +67,12 @@ final class FreezerHandler extends ControllerHandler implements FreezerCapabilit
   @Override
   public void thaw() throws ContainerException {
     write(false);
+    // Under a paused ancestor the container stays frozen whatever its own state: say so at once.
+    Path pausedAbove = pausedAncestor();
+    if (pausedAbove != null && !state().equals("THAWED")) {
+      throw ContainerException.failedPrecondition("Container " + name() + " cannot resume while a container "
+          + "above it is paused (" + pausedAbove + "); resume that one first. It will run again then");
+    }
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(FREEZE_TIMEOUT_MS);
     while (!state().equals("THAWED")) {
       if (System.nanoTime() > deadline) {
@@ -75,6 +81,22 @@ final class FreezerHandler extends ControllerHandler implements FreezerCapabilit
       }
       LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
     }
+  }
+
+  /** The cgroup of the nearest paused ancestor in this hierarchy, or null. */
+  private Path pausedAncestor() throws ContainerException {
+    if (!v2 && (!ControlFiles.exists(dir, "freezer.parent_freezing")
+        || !ControlFiles.readLine(dir, "freezer.parent_freezing").equals("1"))) {
+      return null;
+    }
+    Path top = hierarchy.mountPoint();
+    for (Path p = dir.getParent(); p != null && p.startsWith(top) && !p.equals(top); p = p.getParent()) {
+      String file = v2 ? V2_FREEZE : "freezer.self_freezing";
+      if (ControlFiles.exists(p, file) && ControlFiles.readLine(p, file).equals("1")) {
+        return p;
+      }
+    }
+    return null;
   }
 
   private void write(boolean frozen) throws ContainerException {

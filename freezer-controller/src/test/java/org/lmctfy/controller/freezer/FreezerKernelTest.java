@@ -1,14 +1,18 @@
 package org.lmctfy.controller.freezer;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.lmctfy.api.Container;
+import org.lmctfy.api.ContainerException;
+import org.lmctfy.api.StatusCode;
 import org.lmctfy.api.StatsType;
 import org.lmctfy.api.proto.ContainerSpec;
 import org.lmctfy.core.testing.KernelRoot;
@@ -113,6 +117,74 @@ class FreezerKernelTest {
       // cgroup2's cgroup.kill ends frozen tasks: the pause stays; the v1 freezer had to thaw to let them die.
       boolean v2 = new FreezerFactory().hierarchies(k.layout).get(0).unified();
       assertThat(c.stats(StatsType.SUMMARY).getFreezerState()).isEqualTo(v2 ? "FROZEN" : "THAWED");
+    }
+  }
+
+  /**
+   * Emptying a container under a paused one: cgroup2 kills its frozen tasks and the parent stays paused; on
+   * v1 they cannot die until the parent is resumed, which is not for a killall or destroy of the child to
+   * decide: FAILED_PRECONDITION naming the parent at once (it used to be "survived SIGKILL" after 10 s), the
+   * child intact; once the parent is resumed both work.
+   */
+  @Test
+  void emptyingAChildOfAPausedContainer() throws Exception {
+    Container parent = k.api.create("/pp", ContainerSpec.getDefaultInstance());
+    Container child = k.api.create("/pp/c", ContainerSpec.getDefaultInstance());
+    boolean v2 = new FreezerFactory().hierarchies(k.layout).get(0).unified();
+    try (Workload sleeper = Workload.start(child, 60, "/bin/sleep", "60")) {
+      long pid = sleeper.commandPid();
+      parent.pause();
+      long t0 = System.nanoTime();
+      assertThatThrownBy(child::resume).isInstanceOfSatisfying(ContainerException.class,
+          e -> assertThat(e.code()).isEqualTo(StatusCode.FAILED_PRECONDITION)).hasMessageContaining("resume that one");
+      assertThat(System.nanoTime() - t0).as("refused at once").isLessThan(TimeUnit.SECONDS.toNanos(2));
+      for (Runnable op : List.<Runnable>of(() -> call(child::killAll), () -> call(() -> k.api.destroy(child)))) {
+        t0 = System.nanoTime();
+        if (v2) {
+          op.run();
+          awaitGone(pid);
+          assertThat(parent.stats(StatsType.SUMMARY).getFreezerState()).isEqualTo("FROZEN");
+          break;
+        }
+        assertThatThrownBy(op::run).hasCauseInstanceOf(ContainerException.class).cause()
+            .satisfies(e -> assertThat(((ContainerException) e).code()).isEqualTo(StatusCode.FAILED_PRECONDITION))
+            .hasMessageContaining("paused container /pp").hasMessageContaining("Resume /pp");
+        assertThat(System.nanoTime() - t0).as("refused at once").isLessThan(TimeUnit.SECONDS.toNanos(5));
+        assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive)).as("still there, frozen").contains(true);
+        assertThat(exists("/pp/c")).isTrue();
+        assertThat(parent.stats(StatsType.SUMMARY).getFreezerState()).isEqualTo("FROZEN");
+      }
+      if (!v2) {
+        parent.resume();
+        child.killAll();
+        awaitGone(pid);
+      }
+      k.api.destroy(child);
+      assertThat(exists("/pp/c")).isFalse();
+    }
+  }
+
+  private boolean exists(String name) throws ContainerException {
+    try {
+      k.api.get(name);
+      return true;
+    } catch (ContainerException e) {
+      if (e.code() == StatusCode.NOT_FOUND) {
+        return false;
+      }
+      throw e;
+    }
+  }
+
+  private interface Call {
+    void run() throws ContainerException;
+  }
+
+  private static void call(Call c) {
+    try {
+      c.run();
+    } catch (ContainerException e) {
+      throw new IllegalStateException(e.getMessage(), e);
     }
   }
 
