@@ -201,14 +201,17 @@ final class MemoryEvents {
     public int poll() throws ContainerException {
       int up = efd.upwardCrossings() + pending;
       pending = 0;
+      // The kernel also signals the eventfd when the cgroup is removed (after its directory is gone): that
+      // signal is no crossing, so a gone directory is checked after the read, whatever it said.
+      if (!ControlFiles.isDirectory(dir)) {
+        throw ContainerException.notFound("memory cgroup " + dir + " is gone");
+      }
       if (!baselined) {
         baselined = true;
         up = 0;
       }
       if (up > 0) {
         usage = ControlFiles.readLong(dir, MemoryHandler.USAGE);
-      } else if (!ControlFiles.isDirectory(dir)) {
-        throw ContainerException.notFound("memory cgroup " + dir + " is gone");
       }
       return up;
     }

@@ -176,6 +176,26 @@ class MemoryEventsKernelTest {
     }
   }
 
+  /**
+   * v1 signals a threshold's eventfd when the cgroup is removed too ("the event is going away"): that is no
+   * crossing. The probe answers NOT_FOUND, on every layout.
+   */
+  @Test
+  void aRemovedCgroupIsNotACrossing() throws Exception {
+    Container c = k.api.create("/gone", spec("memory { limit: " + 256 * MIB + " }"));
+    Hierarchy h = k.layout.forController("memory").orElseThrow();
+    EventProbe probe = MemoryEvents.threshold(k.rootDir(h).resolve("gone"), h.unified(), 32 * MIB);
+    try {
+      probe.poll(); // the baseline
+      k.api.destroy(c);
+      Thread.sleep(200); // the kernel's removal work runs after rmdir returns
+      assertThatThrownBy(probe::poll).isInstanceOfSatisfying(ContainerException.class,
+          e -> assertThat(e.code()).isEqualTo(StatusCode.NOT_FOUND));
+    } finally {
+      probe.close();
+    }
+  }
+
   @Test
   void destroyEndsRegistrationsWithNotFoundAndBadSpecsAreRejected() throws Exception {
     Container c = k.api.create("/d", spec("memory { limit: " + 64 * MIB + " }"));
