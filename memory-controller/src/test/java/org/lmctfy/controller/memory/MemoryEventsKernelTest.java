@@ -24,6 +24,7 @@ import org.lmctfy.api.proto.EventSpec;
 import org.lmctfy.api.proto.RunSpec;
 import org.lmctfy.core.testing.Expect;
 import org.lmctfy.core.testing.KernelRoot;
+import org.lmctfy.core.testing.Workload;
 import org.lmctfy.spi.EventProbe;
 import org.lmctfy.spi.cgroup.ControlFiles;
 import org.lmctfy.spi.cgroup.Hierarchy;
@@ -194,6 +195,63 @@ class MemoryEventsKernelTest {
     } finally {
       probe.close();
     }
+  }
+
+  /** Descriptors of this JVM that threshold probes hold: eventfds (v1) and memory.peak files (cgroup2). */
+  private static long probeDescriptors() throws Exception {
+    try (var fds = java.nio.file.Files.list(Path.of("/proc/self/fd"))) {
+      return fds.map(fd -> {
+        try {
+          return java.nio.file.Files.readSymbolicLink(fd).toString();
+        } catch (Exception e) {
+          return ""; // closed meanwhile
+        }
+      }).filter(t -> t.contains("[eventfd]") || t.endsWith("/memory.peak")).count();
+    }
+  }
+
+  /**
+   * A threshold registration across a controller swap: the probe's kernel resources are released when the
+   * controller leaves and when the registration ends, and a crossing during the absence (usage still above)
+   * is delivered once when a controller is back.
+   */
+  @Test
+  void aThresholdSurvivesAControllerSwapAndLeaksNoDescriptor() throws Exception {
+    Container c = k.api.create("/sw", spec("memory { limit: " + 256 * MIB + " }"));
+    Hierarchy h = k.layout.forController("memory").orElseThrow();
+    Path dir = k.rootDir(h).resolve("sw");
+    String usageFile = h.unified() ? "memory.current" : "memory.usage_in_bytes";
+    long before = probeDescriptors();
+    BlockingQueue<Event> events = new LinkedBlockingQueue<>();
+    NotificationHandle handle = c.registerNotification(event("memory_threshold { usage: " + 32 * MIB + " }"),
+        (ct, code, detail) -> events.add(new Event(code, detail, System.nanoTime())));
+    long held = probeDescriptors() - before;
+    if (!h.unified()) {
+      assertThat(held).as("v1: the kernel's threshold eventfd").isEqualTo(1);
+    }
+    k.factories.remove(memory);
+    assertThat(probeDescriptors() - before).as("released when the controller left").isZero();
+    // tail holds its one 64 MiB line until its input ends (30 s later; the workload is killed before).
+    try (Workload w = Workload.start(c, 60, "/bin/sh", "-c",
+        "(head -c 67108864 /dev/zero; sleep 30) | tail -n 1 > /dev/null")) {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+      while (ControlFiles.readLong(dir, usageFile) < 48 * MIB && System.nanoTime() < deadline) {
+        Thread.sleep(10);
+      }
+      assertThat(ControlFiles.readLong(dir, usageFile)).as("the workload holds its memory").isGreaterThan(48 * MIB);
+      Thread.sleep(100);
+      assertThat(events).as("nothing while no controller is active").isEmpty();
+      k.factories.add(new MemoryFactory());
+      Event e = events.poll(5, TimeUnit.SECONDS);
+      assertThat(e).as("the crossing of the absence").isNotNull();
+      assertThat(e.code()).isEqualTo(StatusCode.OK);
+      assertThat(e.detail()).contains("crossed threshold " + 32 * MIB);
+      assertThat(probeDescriptors() - before).as("the new probe holds what the first did").isEqualTo(held);
+      Thread.sleep(300);
+      assertThat(events).as("once").isEmpty();
+    }
+    c.unregisterNotification(handle);
+    assertThat(probeDescriptors() - before).as("released when the registration ended").isZero();
   }
 
   @Test
