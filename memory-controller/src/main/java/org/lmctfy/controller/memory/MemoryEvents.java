@@ -62,13 +62,15 @@ final class MemoryEvents {
   }
 
   /**
-   * Usage crossing {@code threshold} upwards: fires once per crossing, re-armed when usage is below it again.
-   * Seen by the kernel, not only by sampling, so a spike shorter than the sampling period still fires: on
-   * cgroup v1 the kernel's own threshold notification (an eventfd, {@link V1ThresholdEventFd}); on cgroup2,
-   * which has none, a file descriptor of memory.peak that is reset after every sample (kernel 6.12 and
-   * later), so the highest usage between two samples is known. Where neither is available (an older kernel,
-   * no jnr-posix, a fake cgroupfs tree in a test) usage is sampled along with the lifetime peak
-   * ({@link SampledThreshold}).
+   * Usage crossing {@code threshold} upwards: fires once per crossing, and again only after usage has gone
+   * back below the threshold by the {@link #hysteresis}: usage climbing past a threshold goes down a little on
+   * the way (pages freed; the kernel charges a cgroup in per-CPU batches of 64 pages, drained now and then),
+   * so without the margin one climb could fire several times. Seen by the kernel, not only by sampling, so a spike shorter
+   * than the sampling period still fires: on cgroup v1 the kernel's own threshold notification (an eventfd,
+   * {@link V1ThresholdEventFd}); on cgroup2, which has none, a file descriptor of memory.peak that is reset
+   * after every sample (kernel 6.12 and later), so the highest usage between two samples is known. Where
+   * neither is available (an older kernel, no jnr-posix, a fake cgroupfs tree in a test) usage is sampled
+   * along with the lifetime peak ({@link SampledThreshold}).
    */
   static EventProbe threshold(Path dir, boolean v2, long threshold) throws ContainerException {
     if (onCgroupFs(dir, v2)) {
@@ -85,6 +87,15 @@ final class MemoryEvents {
       }
     }
     return new SampledThreshold(dir, v2, threshold);
+  }
+
+  /**
+   * How far below the threshold usage must go to re-arm it: 256 KiB (the kernel's charge batch of 64 pages)
+   * per CPU, at least 1 MiB, at most a quarter of the threshold.
+   */
+  static long hysteresis(long threshold) {
+    long jitter = Math.max(1L << 20, (256L << 10) * Runtime.getRuntime().availableProcessors());
+    return Math.max(1, Math.min(jitter, threshold / 4));
   }
 
   private static boolean onCgroupFs(Path dir, boolean v2) {
@@ -108,24 +119,71 @@ final class MemoryEvents {
   }
 
   /**
+   * The armed state the threshold probes share: armed (cursor 0) a crossing fires and disarms; disarmed
+   * (cursor 1) usage below the threshold by the hysteresis re-arms. Registered while usage is at or above the
+   * threshold, the probe starts disarmed.
+   */
+  abstract static class Armed implements EventProbe {
+    final Path dir;
+    final long threshold;
+    final long rearmBelow;
+    final String usageFile;
+    /** Null before the baseline. */
+    Boolean armed;
+    long usage;
+
+    Armed(Path dir, boolean v2, long threshold) {
+      this.dir = dir;
+      this.threshold = threshold;
+      this.rearmBelow = threshold - hysteresis(threshold);
+      this.usageFile = v2 ? MemoryHandler.CURRENT : MemoryHandler.USAGE;
+    }
+
+    /** Fires (1) when armed and {@code crossed}, then disarms; re-arms when {@code usage} is low enough. */
+    int decide(boolean crossed) {
+      if (armed == null) {
+        armed = usage < threshold; // the baseline
+        return 0;
+      }
+      if (armed && crossed) {
+        armed = false;
+        return 1;
+      }
+      if (!armed && usage < rearmBelow) {
+        armed = true;
+      }
+      return 0;
+    }
+
+    @Override
+    public Path watchedFile() {
+      return null;
+    }
+
+    @Override
+    public String describe() {
+      return crossed(threshold, usage);
+    }
+
+    /** 0 armed (below), 1 disarmed (above): a crossing while no controller was active still fires. */
+    @Override
+    public long cursor() {
+      return armed == null ? NO_CURSOR : armed ? 0 : 1;
+    }
+  }
+
+  /**
    * Sampled usage, plus the cgroup's lifetime peak (cgroup2's memory.peak since Linux 5.19, v1's
    * memory.max_usage_in_bytes) read after it: a peak that grew past the threshold since the previous sample
    * is an upward crossing however short. A crossing shorter than the sampling period that does not set a new
    * peak can be missed.
    */
-  static final class SampledThreshold implements EventProbe {
-    private final Path dir;
-    private final long threshold;
-    private final String usageFile;
+  static final class SampledThreshold extends Armed {
     private final String peakFile;
-    private Boolean above;
     private long peak = -1;
-    private long usage;
 
     SampledThreshold(Path dir, boolean v2, long threshold) {
-      this.dir = dir;
-      this.threshold = threshold;
-      this.usageFile = v2 ? MemoryHandler.CURRENT : MemoryHandler.USAGE;
+      super(dir, v2, threshold);
       String p = v2 ? MemoryHandler.PEAK : MemoryHandler.MAX_USAGE;
       this.peakFile = ControlFiles.exists(dir, p) ? p : null;
     }
@@ -136,32 +194,12 @@ final class MemoryEvents {
     }
 
     @Override
-    public Path watchedFile() {
-      return null;
-    }
-
-    @Override
     public int poll() throws ContainerException {
       // Usage first, then the peak: a peak that grows after this usage was read shows in the next sample.
       usage = ControlFiles.readLong(dir, usageFile);
       long lastPeak = peak;
       peak = peakFile == null ? -1 : ControlFiles.readLong(dir, peakFile);
-      boolean now = usage >= threshold;
-      boolean fired = above != null && !above
-          && (now || (lastPeak >= 0 && peak > lastPeak && peak >= threshold));
-      above = now;
-      return fired ? 1 : 0;
-    }
-
-    @Override
-    public String describe() {
-      return crossed(threshold, usage);
-    }
-
-    /** 1 above the threshold, 0 below: a crossing while no controller was active still fires. */
-    @Override
-    public long cursor() {
-      return above == null ? NO_CURSOR : above ? 1 : 0;
+      return decide(usage >= threshold || (lastPeak >= 0 && peak > lastPeak && peak >= threshold));
     }
 
     @Override
@@ -171,67 +209,52 @@ final class MemoryEvents {
       } else {
         // The peak starts from now: a spike during the absence that ended before it is not known.
         peak = -1;
-        above = cursor == 1;
+        armed = cursor == 0;
       }
     }
   }
 
-  /** cgroup v1: the kernel signals every crossing on an eventfd; the probe counts the upward ones. */
-  static final class KernelThreshold implements EventProbe {
-    private final Path dir;
-    private final long threshold;
+  /**
+   * cgroup v1: the kernel signals every crossing, both ways, on an eventfd; the probe fires on an upward one
+   * while armed. Usage is read only while disarmed (to re-arm) or to describe an event.
+   */
+  static final class KernelThreshold extends Armed {
     private final V1ThresholdEventFd efd;
-    private boolean baselined;
     /** One crossing that happened while no controller was active (see resumeFrom). */
-    private int pending;
-    private long usage;
+    private boolean pending;
 
     KernelThreshold(Path dir, long threshold, V1ThresholdEventFd efd) {
-      this.dir = dir;
-      this.threshold = threshold;
+      super(dir, false, threshold);
       this.efd = efd;
     }
 
     @Override
-    public Path watchedFile() {
-      return null;
-    }
-
-    @Override
     public int poll() throws ContainerException {
-      int up = efd.upwardCrossings() + pending;
-      pending = 0;
+      int up = efd.upwardCrossings();
       // The kernel also signals the eventfd when the cgroup is removed (after its directory is gone): that
       // signal is no crossing, so a gone directory is checked after the read, whatever it said.
       if (!ControlFiles.isDirectory(dir)) {
         throw ContainerException.notFound("memory cgroup " + dir + " is gone");
       }
-      if (!baselined) {
-        baselined = true;
-        up = 0;
-      }
-      if (up > 0) {
+      boolean crossed = up > 0 || pending;
+      pending = false;
+      if (armed == null || !armed || crossed) {
         usage = ControlFiles.readLong(dir, MemoryHandler.USAGE);
       }
-      return up;
+      if (armed == null) {
+        armed = !efd.above(); // the kernel's side, not a usage read that may differ from it by a little
+        return 0;
+      }
+      return decide(crossed);
     }
 
-    @Override
-    public String describe() {
-      return crossed(threshold, usage);
-    }
-
-    @Override
-    public long cursor() {
-      return efd.above() ? 1 : 0;
-    }
-
-    /** Registered now, the kernel's side is today's: below at the cursor and above now is one crossing. */
+    /** Registered now, the kernel's side is today's: armed at the cursor and above now is one crossing. */
     @Override
     public void resumeFrom(long cursor) throws ContainerException {
       poll();
-      if (cursor == 0 && efd.above()) {
-        pending = 1;
+      if (cursor != NO_CURSOR) {
+        armed = cursor == 0;
+        pending = armed && efd.above();
       }
     }
 
@@ -246,18 +269,13 @@ final class MemoryEvents {
    * reset after each read (writing to it resets the peak seen through that descriptor only; other readers of
    * memory.peak, like the stats, keep the cgroup's lifetime peak).
    */
-  static final class PeakWatch implements EventProbe {
+  static final class PeakWatch extends Armed {
     private static final ByteBuffer RESET = ByteBuffer.wrap("reset\n".getBytes(StandardCharsets.US_ASCII));
-    private final Path dir;
-    private final long threshold;
     private final FileChannel peak;
     private final ByteBuffer buf = ByteBuffer.allocate(32);
-    private Boolean above;
-    private long usage;
 
     PeakWatch(Path dir, long threshold, FileChannel peak) {
-      this.dir = dir;
-      this.threshold = threshold;
+      super(dir, true, threshold);
       this.peak = peak;
     }
 
@@ -281,11 +299,6 @@ final class MemoryEvents {
     }
 
     @Override
-    public Path watchedFile() {
-      return null;
-    }
-
-    @Override
     public int poll() throws ContainerException {
       // Peak since the last reset, then usage, then the reset: everything after the previous sample's usage
       // is in the next peak, so a peak above the threshold while that usage was below is an upward crossing.
@@ -299,35 +312,23 @@ final class MemoryEvents {
         throw ControlFiles.isDirectory(dir) ? ContainerException.internal("read " + dir + "/memory.peak", e)
             : ContainerException.notFound("memory cgroup " + dir + " is gone");
       }
-      usage = ControlFiles.readLong(dir, MemoryHandler.CURRENT);
+      usage = ControlFiles.readLong(dir, usageFile);
       try {
         peak.write(RESET.duplicate(), 0);
       } catch (IOException e) {
         throw ControlFiles.isDirectory(dir) ? ContainerException.internal("reset " + dir + "/memory.peak", e)
             : ContainerException.notFound("memory cgroup " + dir + " is gone");
       }
-      boolean fired = above != null && !above && Math.max(max, usage) >= threshold;
-      above = usage >= threshold;
-      return fired ? 1 : 0;
+      return decide(Math.max(max, usage) >= threshold);
     }
 
-    @Override
-    public String describe() {
-      return crossed(threshold, usage);
-    }
-
-    @Override
-    public long cursor() {
-      return above == null ? NO_CURSOR : above ? 1 : 0;
-    }
-
-    /** The peak of the absence is not known (the descriptor is new): below at the cursor and above now fires. */
+    /** The peak of the absence is not known (the descriptor is new): armed at the cursor and above now fires. */
     @Override
     public void resumeFrom(long cursor) throws ContainerException {
       if (cursor == NO_CURSOR) {
         poll();
       } else {
-        above = cursor == 1;
+        armed = cursor == 0;
       }
     }
 
