@@ -33,6 +33,8 @@ import org.lmctfy.spi.cgroup.KernelErrors;
  */
 final class Notifications implements AutoCloseable {
   static final long SAMPLE_MS = 2;
+  /** A watched probe is also read this often without an inotify event (one could be lost). */
+  static final long WATCHED_CHECK_MS = 250;
   private static final System.Logger LOG = System.getLogger(Notifications.class.getName());
 
   /** Makes the probe of a registration again, from the resource's current controller (after a swap). */
@@ -51,6 +53,8 @@ final class Notifications implements AutoCloseable {
     /** Null while the resource's controller is absent (guarded by this). */
     EventProbe probe;
     long cursor = EventProbe.NO_CURSOR;
+    /** When the loop last read the probe (System.nanoTime), for watched probes' safety-net rounds. */
+    long lastRead = System.nanoTime(); // the registration took its baseline
 
     Registration(long id, ContainerName name, Container container, EventListener listener, String resource,
         EventSpec spec, EventProbe probe) {
@@ -245,12 +249,17 @@ final class Notifications implements AutoCloseable {
       } catch (java.nio.file.ClosedWatchServiceException e) {
         return;
       }
+      long now = System.nanoTime();
       for (Registration r : registrations.values()) {
         Path w = r.watchedFile();
-        // Watched probes are also read on every timeout round, in case an inotify event was missed.
-        if (w != null && !changed.contains(w) && !changed.isEmpty()) {
-          continue;
+        // A watched probe is read when its file changed, and every WATCHED_CHECK_MS in case an inotify event
+        // was missed (not on every sampling round: that would undo what inotify saves).
+        if (w != null && !changed.contains(w)) {
+          if (now - r.lastRead < TimeUnit.MILLISECONDS.toNanos(WATCHED_CHECK_MS)) {
+            continue;
+          }
         }
+        r.lastRead = now;
         try {
           int n;
           String what;

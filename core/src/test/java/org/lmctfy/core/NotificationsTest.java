@@ -27,7 +27,7 @@ class NotificationsTest {
       .setMemoryThreshold(EventSpec.MemoryThreshold.newBuilder().setUsage(1)).build();
 
   /** A sampled probe that fires when told and counts its closes and the polls after them. */
-  static final class Probe implements EventProbe {
+  static class Probe implements EventProbe {
     final AtomicInteger closes = new AtomicInteger();
     final AtomicInteger pollsAfterClose = new AtomicInteger();
     volatile int fire;
@@ -118,6 +118,49 @@ class NotificationsTest {
     n.close();
     assertThat(next.closes).hasValue(1);
     assertThat(old.closes).hasValue(1);
+  }
+
+  /** A probe whose file inotify watches (cgroup2's memory.events), counting its polls. */
+  static final class WatchedProbe extends Probe {
+    final Path file;
+    final AtomicInteger polls = new AtomicInteger();
+
+    WatchedProbe(Path file) {
+      this.file = file;
+    }
+
+    @Override
+    public Path watchedFile() {
+      return file;
+    }
+
+    @Override
+    public int poll() throws ContainerException {
+      polls.incrementAndGet();
+      return super.poll();
+    }
+  }
+
+  /**
+   * Sampled probes make the loop wake every few milliseconds; a watched probe is still read only when its
+   * file changes, plus a safety-net read every quarter second, not on every sampling round.
+   */
+  @Test
+  void aWatchedProbeIsReadOnChangesNotOnEverySamplingRound(@org.junit.jupiter.api.io.TempDir Path dir)
+      throws Exception {
+    BlockingQueue<StatusCode> events = new LinkedBlockingQueue<>();
+    Path file = dir.resolve("memory.events");
+    java.nio.file.Files.writeString(file, "oom_kill 0\n");
+    WatchedProbe watched = new WatchedProbe(file);
+    Probe sampled = new Probe();
+    register("/w", watched, events);
+    register("/s", sampled, events);
+    Thread.sleep(600);
+    assertThat(watched.polls.get()).as("polls in 600 ms without a change (safety net: every 250 ms)")
+        .isBetween(1, 5);
+    watched.fire = 1;
+    java.nio.file.Files.writeString(file, "oom_kill 1\n");
+    assertThat(events.poll(5, TimeUnit.SECONDS)).as("a change is read at once").isEqualTo(StatusCode.OK);
   }
 
   @Test

@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.concurrent.TimeUnit;
 import org.lmctfy.api.ContainerException;
 import org.lmctfy.spi.EventProbe;
 import org.lmctfy.spi.cgroup.ControlFiles;
@@ -19,9 +20,10 @@ final class MemoryEvents {
   /**
    * OOM kills: cgroup2's {@code oom_kill} counter of memory.events (a change is announced by inotify; it
    * counts kills, not the limit being hit, which is {@code oom}); v1's {@code oom_kill} line of
-   * memory.oom_control, sampled.
+   * memory.oom_control, sampled (kept open: one pread per sample).
    */
-  static EventProbe oom(Path dir, boolean v2) {
+  static EventProbe oom(Path dir, boolean v2) throws ContainerException {
+    OpenControlFile file = OpenControlFile.open(dir, v2 ? MemoryHandler.EVENTS : MemoryHandler.OOM_CONTROL);
     return new EventProbe() {
       private long last = -1;
       private long now;
@@ -33,8 +35,7 @@ final class MemoryEvents {
 
       @Override
       public int poll() throws ContainerException {
-        now = KeyValues.parse(ControlFiles.read(dir, v2 ? MemoryHandler.EVENTS : MemoryHandler.OOM_CONTROL))
-            .get("oom_kill");
+        now = KeyValues.parse(file.read()).get("oom_kill");
         long delta = last < 0 ? 0 : now - last;
         last = now;
         return (int) Math.max(0, Math.min(Integer.MAX_VALUE, delta));
@@ -58,6 +59,11 @@ final class MemoryEvents {
           last = cursor;
         }
       }
+
+      @Override
+      public void close() {
+        file.close();
+      }
     };
   }
 
@@ -77,16 +83,37 @@ final class MemoryEvents {
       if (v2) {
         FileChannel peak = PeakWatch.open(dir);
         if (peak != null) {
-          return new PeakWatch(dir, threshold, peak);
+          try {
+            return new PeakWatch(dir, threshold, peak);
+          } catch (ContainerException | RuntimeException e) {
+            closeQuietly(peak);
+            throw e;
+          }
         }
       } else {
         V1ThresholdEventFd efd = v1EventFd(dir, threshold);
         if (efd != null) {
-          return new KernelThreshold(dir, threshold, efd);
+          try {
+            return new KernelThreshold(dir, threshold, efd);
+          } catch (ContainerException | RuntimeException e) {
+            efd.close();
+            throw e;
+          }
         }
       }
     }
     return new SampledThreshold(dir, v2, threshold);
+  }
+
+  /** How often a v1 threshold probe looks for its cgroup without a signal from the kernel. */
+  static final long CHECK_GONE_MS = 250;
+
+  private static void closeQuietly(FileChannel ch) {
+    try {
+      ch.close();
+    } catch (IOException e) {
+      // a kernfs descriptor: nothing buffered
+    }
   }
 
   /**
@@ -127,16 +154,17 @@ final class MemoryEvents {
     final Path dir;
     final long threshold;
     final long rearmBelow;
-    final String usageFile;
+    /** memory.current or memory.usage_in_bytes, kept open. */
+    final OpenControlFile usageFile;
     /** Null before the baseline. */
     Boolean armed;
     long usage;
 
-    Armed(Path dir, boolean v2, long threshold) {
+    Armed(Path dir, boolean v2, long threshold) throws ContainerException {
       this.dir = dir;
       this.threshold = threshold;
       this.rearmBelow = threshold - hysteresis(threshold);
-      this.usageFile = v2 ? MemoryHandler.CURRENT : MemoryHandler.USAGE;
+      this.usageFile = OpenControlFile.open(dir, v2 ? MemoryHandler.CURRENT : MemoryHandler.USAGE);
     }
 
     /** Fires (1) when armed and {@code crossed}, then disarms; re-arms when {@code usage} is low enough. */
@@ -170,6 +198,11 @@ final class MemoryEvents {
     public long cursor() {
       return armed == null ? NO_CURSOR : armed ? 0 : 1;
     }
+
+    @Override
+    public void close() {
+      usageFile.close();
+    }
   }
 
   /**
@@ -179,13 +212,20 @@ final class MemoryEvents {
    * peak can be missed.
    */
   static final class SampledThreshold extends Armed {
-    private final String peakFile;
+    private final OpenControlFile peakFile;
     private long peak = -1;
 
-    SampledThreshold(Path dir, boolean v2, long threshold) {
+    SampledThreshold(Path dir, boolean v2, long threshold) throws ContainerException {
       super(dir, v2, threshold);
       String p = v2 ? MemoryHandler.PEAK : MemoryHandler.MAX_USAGE;
-      this.peakFile = ControlFiles.exists(dir, p) ? p : null;
+      OpenControlFile f = null;
+      try {
+        f = ControlFiles.exists(dir, p) ? OpenControlFile.open(dir, p) : null;
+      } catch (ContainerException | RuntimeException e) {
+        usageFile.close();
+        throw e;
+      }
+      this.peakFile = f;
     }
 
     /** Whether the kernel keeps the peak this probe reads (cgroup2 before 5.19 does not). */
@@ -196,9 +236,9 @@ final class MemoryEvents {
     @Override
     public int poll() throws ContainerException {
       // Usage first, then the peak: a peak that grows after this usage was read shows in the next sample.
-      usage = ControlFiles.readLong(dir, usageFile);
+      usage = usageFile.readLong();
       long lastPeak = peak;
-      peak = peakFile == null ? -1 : ControlFiles.readLong(dir, peakFile);
+      peak = peakFile == null ? -1 : peakFile.readLong();
       return decide(usage >= threshold || (lastPeak >= 0 && peak > lastPeak && peak >= threshold));
     }
 
@@ -212,6 +252,14 @@ final class MemoryEvents {
         armed = cursor == 0;
       }
     }
+
+    @Override
+    public void close() {
+      super.close();
+      if (peakFile != null) {
+        peakFile.close();
+      }
+    }
   }
 
   /**
@@ -223,7 +271,10 @@ final class MemoryEvents {
     /** One crossing that happened while no controller was active (see resumeFrom). */
     private boolean pending;
 
-    KernelThreshold(Path dir, long threshold, V1ThresholdEventFd efd) {
+    /** When the cgroup was last seen to exist (System.nanoTime); checked every CHECK_GONE_MS. */
+    private long seen = System.nanoTime();
+
+    KernelThreshold(Path dir, long threshold, V1ThresholdEventFd efd) throws ContainerException {
       super(dir, false, threshold);
       this.efd = efd;
     }
@@ -232,14 +283,18 @@ final class MemoryEvents {
     public int poll() throws ContainerException {
       int up = efd.upwardCrossings();
       // The kernel also signals the eventfd when the cgroup is removed (after its directory is gone): that
-      // signal is no crossing, so a gone directory is checked after the read, whatever it said.
-      if (!ControlFiles.isDirectory(dir)) {
-        throw ContainerException.notFound("memory cgroup " + dir + " is gone");
+      // signal is no crossing, so after a signal, and now and then without one, the cgroup is looked for.
+      long now = System.nanoTime();
+      if (up > 0 || now - seen > TimeUnit.MILLISECONDS.toNanos(CHECK_GONE_MS)) {
+        if (!ControlFiles.isDirectory(dir)) {
+          throw ContainerException.notFound("memory cgroup " + dir + " is gone");
+        }
+        seen = now;
       }
       boolean crossed = up > 0 || pending;
       pending = false;
       if (armed == null || !armed || crossed) {
-        usage = ControlFiles.readLong(dir, MemoryHandler.USAGE);
+        usage = usageFile.readLong();
       }
       if (armed == null) {
         armed = !efd.above(); // the kernel's side, not a usage read that may differ from it by a little
@@ -260,6 +315,7 @@ final class MemoryEvents {
 
     @Override
     public void close() {
+      super.close();
       efd.close();
     }
   }
@@ -274,7 +330,7 @@ final class MemoryEvents {
     private final FileChannel peak;
     private final ByteBuffer buf = ByteBuffer.allocate(32);
 
-    PeakWatch(Path dir, long threshold, FileChannel peak) {
+    PeakWatch(Path dir, long threshold, FileChannel peak) throws ContainerException {
       super(dir, true, threshold);
       this.peak = peak;
     }
@@ -312,7 +368,7 @@ final class MemoryEvents {
         throw ControlFiles.isDirectory(dir) ? ContainerException.internal("read " + dir + "/memory.peak", e)
             : ContainerException.notFound("memory cgroup " + dir + " is gone");
       }
-      usage = ControlFiles.readLong(dir, usageFile);
+      usage = usageFile.readLong();
       try {
         peak.write(RESET.duplicate(), 0);
       } catch (IOException e) {
@@ -334,6 +390,7 @@ final class MemoryEvents {
 
     @Override
     public void close() {
+      super.close();
       try {
         peak.close();
       } catch (IOException e) {
