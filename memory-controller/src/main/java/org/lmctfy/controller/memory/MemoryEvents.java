@@ -20,51 +20,107 @@ final class MemoryEvents {
   /**
    * OOM kills: cgroup2's {@code oom_kill} counter of memory.events (a change is announced by inotify; it
    * counts kills, not the limit being hit, which is {@code oom}); v1's {@code oom_kill} line of
-   * memory.oom_control, sampled (kept open: one pread per sample).
+   * memory.oom_control, kept open (one pread per read). On v1 the kernel's OOM eventfd says when to read it:
+   * at every poll for a second after a signal (the kill follows the notification), otherwise every
+   * {@value #OOM_IDLE_READ_MS} ms as a safety net; without the eventfd (no jnr-posix, a fake tree) it is
+   * read at every poll.
    */
   static EventProbe oom(Path dir, boolean v2) throws ContainerException {
     OpenControlFile file = OpenControlFile.open(dir, v2 ? MemoryHandler.EVENTS : MemoryHandler.OOM_CONTROL);
-    return new EventProbe() {
-      private long last = -1;
-      private long now;
-
-      @Override
-      public Path watchedFile() {
-        return v2 ? dir.resolve(MemoryHandler.EVENTS) : null;
-      }
-
-      @Override
-      public int poll() throws ContainerException {
-        now = KeyValues.parse(file.read()).get("oom_kill");
-        long delta = last < 0 ? 0 : now - last;
-        last = now;
-        return (int) Math.max(0, Math.min(Integer.MAX_VALUE, delta));
-      }
-
-      @Override
-      public String describe() {
-        return "oom_kill " + now;
-      }
-
-      @Override
-      public long cursor() {
-        return last < 0 ? NO_CURSOR : last;
-      }
-
-      @Override
-      public void resumeFrom(long cursor) throws ContainerException {
-        if (cursor == NO_CURSOR) {
-          poll();
-        } else {
-          last = cursor;
-        }
-      }
-
-      @Override
-      public void close() {
+    V1ThresholdEventFd efd = null;
+    if (!v2 && onCgroupFs(dir, false)) {
+      try {
+        efd = V1ThresholdEventFd.registerOom(dir);
+      } catch (LinkageError e) {
+        efd = null; // no jnr-posix in this framework
+      } catch (ContainerException | RuntimeException e) {
         file.close();
+        throw e;
       }
-    };
+    }
+    return new OomProbe(dir, file, v2, efd);
+  }
+
+  /** How often a v1 OOM probe with an eventfd reads the kill counter when the kernel signalled nothing. */
+  static final long OOM_IDLE_READ_MS = 250;
+  /** How long after an OOM signal the kill counter is read at every poll. */
+  static final long OOM_HOT_MS = 1000;
+
+  static final class OomProbe implements EventProbe {
+    private final Path dir;
+    private final OpenControlFile file;
+    private final boolean v2;
+    private final V1ThresholdEventFd efd;
+    private long last = -1;
+    private long now;
+    /** System.nanoTime of the last counter read, and until when reads follow every poll. */
+    private long lastRead = System.nanoTime();
+    private long hotUntil = lastRead;
+    private boolean readNext;
+
+    OomProbe(Path dir, OpenControlFile file, boolean v2, V1ThresholdEventFd efd) {
+      this.dir = dir;
+      this.file = file;
+      this.v2 = v2;
+      this.efd = efd;
+    }
+
+    /** Whether the kernel's OOM eventfd drives the reads (v1 with jnr-posix). */
+    boolean signalled() {
+      return efd != null;
+    }
+
+    @Override
+    public Path watchedFile() {
+      return v2 ? dir.resolve(MemoryHandler.EVENTS) : null;
+    }
+
+    @Override
+    public int poll() throws ContainerException {
+      if (efd != null && last >= 0) {
+        long t = System.nanoTime();
+        if (efd.signals() > 0) {
+          hotUntil = t + TimeUnit.MILLISECONDS.toNanos(OOM_HOT_MS);
+        } else if (!readNext && t - hotUntil > 0
+            && t - lastRead < TimeUnit.MILLISECONDS.toNanos(OOM_IDLE_READ_MS)) {
+          return 0;
+        }
+        readNext = false;
+        lastRead = t;
+      }
+      now = KeyValues.parse(file.read()).get("oom_kill");
+      long delta = last < 0 ? 0 : now - last;
+      last = now;
+      return (int) Math.max(0, Math.min(Integer.MAX_VALUE, delta));
+    }
+
+    @Override
+    public String describe() {
+      return "oom_kill " + now;
+    }
+
+    @Override
+    public long cursor() {
+      return last < 0 ? NO_CURSOR : last;
+    }
+
+    @Override
+    public void resumeFrom(long cursor) throws ContainerException {
+      if (cursor == NO_CURSOR) {
+        poll();
+      } else {
+        last = cursor;
+        readNext = true; // kills of the absence: at the next poll, not the next idle read
+      }
+    }
+
+    @Override
+    public void close() {
+      file.close();
+      if (efd != null) {
+        efd.close();
+      }
+    }
   }
 
   /**

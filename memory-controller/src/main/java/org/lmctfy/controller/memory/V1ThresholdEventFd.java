@@ -46,6 +46,53 @@ final class V1ThresholdEventFd implements AutoCloseable {
   }
 
   /**
+   * Registers for the OOM notifications of the memory cgroup {@code dir} (memory.oom_control: signalled
+   * when the cgroup, or an ancestor, runs out of memory, before the OOM killer acts); null when this JVM
+   * cannot (as {@link #register}). NOT_FOUND when the cgroup is gone.
+   */
+  static V1ThresholdEventFd registerOom(Path dir) throws ContainerException {
+    int nr = eventfd2();
+    if (nr < 0) {
+      return null;
+    }
+    POSIX posix = POSIXFactory.getNativePOSIX();
+    if (!posix.isNative()) {
+      return null;
+    }
+    int efd = posix.libc().syscall(nr, 0, O_CLOEXEC | EFD_NONBLOCK);
+    if (efd < 0) {
+      return null;
+    }
+    V1ThresholdEventFd fd = new V1ThresholdEventFd(posix, efd, false);
+    try {
+      int cfd = posix.open(dir.resolve(MemoryHandler.OOM_CONTROL).toString(), O_RDONLY | O_CLOEXEC, 0);
+      if (cfd < 0) {
+        ControlFiles.read(dir, MemoryHandler.OOM_CONTROL); // NOT_FOUND when the cgroup is gone
+        fd.close();
+        return null;
+      }
+      try {
+        Files.writeString(dir.resolve(EVENT_CONTROL), efd + " " + cfd);
+      } finally {
+        posix.close(cfd);
+      }
+      return fd;
+    } catch (NoSuchFileException e) {
+      fd.close();
+      if (!ControlFiles.isDirectory(dir)) {
+        throw KernelErrors.map(e, "register for the OOM events of " + dir);
+      }
+      return null;
+    } catch (IOException e) {
+      fd.close();
+      return null;
+    } catch (ContainerException | RuntimeException e) {
+      fd.close();
+      throw e;
+    }
+  }
+
+  /**
    * Registers the threshold of the memory cgroup {@code dir}; null when this JVM cannot (no native jnr-posix,
    * an architecture whose eventfd2 number is not known here, a kernel without cgroup.event_control).
    * NOT_FOUND when the cgroup is gone.
@@ -106,20 +153,26 @@ final class V1ThresholdEventFd implements AutoCloseable {
     return above;
   }
 
-  /** The upward crossings the kernel signalled since the previous call (it signals both directions). */
-  int upwardCrossings() throws ContainerException {
+  /** How many times the kernel signalled since the previous read (0 without waiting). */
+  long signals() throws ContainerException {
     int n = posix.read(efd, counter, 8);
     if (n < 0) {
       int errno = posix.errno();
       if (errno == EAGAIN) {
         return 0;
       }
-      throw ContainerException.internal("read of the memory threshold eventfd failed: errno " + errno, null);
+      throw ContainerException.internal("read of a memory eventfd failed: errno " + errno, null);
     }
     long signals = 0;
     for (int i = 7; i >= 0; i--) {
       signals = (signals << 8) | (counter[i] & 0xff); // the eventfd counter is in host (little-endian) order
     }
+    return signals;
+  }
+
+  /** The upward crossings the kernel signalled since the previous call (it signals both directions). */
+  int upwardCrossings() throws ContainerException {
+    long signals = signals();
     // Crossings alternate: from below, the 1st, 3rd, ... are upward; from above, the 2nd, 4th, ...
     long up = above ? signals / 2 : (signals + 1) / 2;
     if ((signals & 1) == 1) {

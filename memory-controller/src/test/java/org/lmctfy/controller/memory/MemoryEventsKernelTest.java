@@ -88,6 +88,36 @@ class MemoryEventsKernelTest {
   }
 
   /**
+   * v1: the kernel's OOM eventfd tells the probe when to read the kill counter, so an idle registration
+   * costs one eventfd read per poll; a kill is still counted once, promptly.
+   */
+  @Test
+  void v1OomProbeIsDrivenByTheKernelsEventfd() throws Exception {
+    Hierarchy h = k.layout.forController("memory").orElseThrow();
+    assumeTrue(!h.unified(), "cgroup2 announces OOM kills through inotify on memory.events");
+    Container c = k.api.create("/oomfd", spec("memory { limit: " + 64 * MIB + " }"));
+    EventProbe probe = MemoryEvents.oom(k.rootDir(h).resolve("oomfd"), false);
+    try {
+      assertThat(((MemoryEvents.OomProbe) probe).signalled()).as("the kernel's OOM eventfd").isTrue();
+      assertThat(probeDescriptors()).isPositive();
+      probe.poll(); // the baseline
+      awaitExit(c.run(List.of("/usr/bin/tail", "/dev/zero"), DETACHED));
+      // The kill is counted before the process is gone: the first poll after its exit sees the signal.
+      int kills = probe.poll();
+      long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(100);
+      while (kills == 0 && System.nanoTime() < deadline) {
+        Thread.sleep(1);
+        kills += probe.poll();
+      }
+      assertThat(kills).as("seen within 100 ms of the exit (the idle read is every 250 ms)").isEqualTo(1);
+      Thread.sleep(300);
+      assertThat(probe.poll() + probe.poll()).as("once").isZero();
+    } finally {
+      probe.close();
+    }
+  }
+
+  /**
    * DESIGN §8: an OOM that happens while the memory controller is absent is delivered once when a controller
    * (here a new factory instance, as after a bundle update) is back, and the registration keeps working.
    */
