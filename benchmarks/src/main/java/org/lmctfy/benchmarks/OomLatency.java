@@ -62,7 +62,7 @@ public final class OomLatency {
       }
       Collections.sort(latencies);
       System.out.printf("OOM notification latency over %d kills (%s, %s): p50 %.2f ms, p99 %.2f ms, max %.2f ms%n",
-          n, mem.unified() ? "cgroup2 memory.events, inotify" : "v1 memory.oom_control, sampled", file,
+          n, mem.unified() ? "cgroup2 memory.events, inotify" : "v1 memory.oom_control, OOM eventfd", file,
           latencies.get(n / 2), latencies.get(Math.min(n - 1, (int) Math.ceil(n * 0.99) - 1)), latencies.get(n - 1));
     }
   }
