@@ -23,6 +23,7 @@ import org.lmctfy.api.proto.RunSpec;
 import org.lmctfy.core.testing.KernelFactories;
 import org.lmctfy.core.testing.Expect;
 import org.lmctfy.core.testing.KernelRoot;
+import org.lmctfy.core.testing.Workload;
 import org.lmctfy.core.testing.TestCgroupFactory;
 import org.lmctfy.spi.cgroup.Hierarchy;
 
@@ -47,10 +48,7 @@ class ProcessesKernelTest {
   }
 
   private static void waitFor(long pid) throws Exception {
-    var h = ProcessHandle.of(pid);
-    if (h.isPresent()) {
-      h.get().onExit().get(30, TimeUnit.SECONDS);
-    }
+    Workload.awaitExit(pid, 30);
   }
 
   @Test

@@ -55,6 +55,17 @@ public final class Workload implements AutoCloseable {
     throw new IOException("the workload's command did not start");
   }
 
+  /**
+   * Waits, at most {@code seconds}, for a process (this JVM's child or not) to end; TimeoutException
+   * otherwise. Returns at once when it is already gone.
+   */
+  public static void awaitExit(long pid, long seconds) throws Exception {
+    var h = ProcessHandle.of(pid);
+    if (h.isPresent()) {
+      h.get().onExit().get(seconds, TimeUnit.SECONDS);
+    }
+  }
+
   /** user+system CPU ticks of a process (/proc/PID/stat fields 14 and 15). */
   public static long cpuTicks(long pid) throws IOException {
     String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));

@@ -94,12 +94,8 @@ class FreezerKernelTest {
     }
   }
 
-  /** Waits (bounded) for a killed process to be reaped by whoever inherited it. */
   private static void awaitGone(long pid) throws Exception {
-    var h = ProcessHandle.of(pid);
-    if (h.isPresent()) {
-      h.get().onExit().get(5, TimeUnit.SECONDS);
-    }
+    Workload.awaitExit(pid, 5);
   }
 
   @Test

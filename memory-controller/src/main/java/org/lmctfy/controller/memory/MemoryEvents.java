@@ -1,12 +1,8 @@
 package org.lmctfy.controller.memory;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.concurrent.TimeUnit;
 import org.lmctfy.api.ContainerException;
 import org.lmctfy.spi.EventProbe;
@@ -27,10 +23,10 @@ final class MemoryEvents {
    */
   static EventProbe oom(Path dir, boolean v2) throws ContainerException {
     OpenControlFile file = OpenControlFile.open(dir, v2 ? MemoryHandler.EVENTS : MemoryHandler.OOM_CONTROL);
-    V1ThresholdEventFd efd = null;
+    V1MemoryEventFd efd = null;
     if (!v2 && onCgroupFs(dir, false)) {
       try {
-        efd = V1ThresholdEventFd.registerOom(dir);
+        efd = V1MemoryEventFd.registerOom(dir);
       } catch (LinkageError e) {
         efd = null; // no jnr-posix in this framework
       } catch (ContainerException | RuntimeException e) {
@@ -50,7 +46,7 @@ final class MemoryEvents {
     private final Path dir;
     private final OpenControlFile file;
     private final boolean v2;
-    private final V1ThresholdEventFd efd;
+    private final V1MemoryEventFd efd;
     private long last = -1;
     private long now;
     /** System.nanoTime of the last counter read, and until when reads follow every poll. */
@@ -58,7 +54,7 @@ final class MemoryEvents {
     private long hotUntil = lastRead;
     private boolean readNext;
 
-    OomProbe(Path dir, OpenControlFile file, boolean v2, V1ThresholdEventFd efd) {
+    OomProbe(Path dir, OpenControlFile file, boolean v2, V1MemoryEventFd efd) {
       this.dir = dir;
       this.file = file;
       this.v2 = v2;
@@ -129,7 +125,7 @@ final class MemoryEvents {
    * the way (pages freed; the kernel charges a cgroup in per-CPU batches of 64 pages, drained now and then),
    * so without the margin one climb could fire several times. Seen by the kernel, not only by sampling, so a spike shorter
    * than the sampling period still fires: on cgroup v1 the kernel's own threshold notification (an eventfd,
-   * {@link V1ThresholdEventFd}); on cgroup2, which has none, a file descriptor of memory.peak that is reset
+   * {@link V1MemoryEventFd}); on cgroup2, which has none, a file descriptor of memory.peak that is reset
    * after every sample (kernel 6.12 and later), so the highest usage between two samples is known. Where
    * neither is available (an older kernel, no jnr-posix, a fake cgroupfs tree in a test) usage is sampled
    * along with the lifetime peak ({@link SampledThreshold}).
@@ -137,17 +133,17 @@ final class MemoryEvents {
   static EventProbe threshold(Path dir, boolean v2, long threshold) throws ContainerException {
     if (onCgroupFs(dir, v2)) {
       if (v2) {
-        FileChannel peak = PeakWatch.open(dir);
+        OpenControlFile peak = PeakWatch.open(dir);
         if (peak != null) {
           try {
             return new PeakWatch(dir, threshold, peak);
           } catch (ContainerException | RuntimeException e) {
-            closeQuietly(peak);
+            peak.close();
             throw e;
           }
         }
       } else {
-        V1ThresholdEventFd efd = v1EventFd(dir, threshold);
+        V1MemoryEventFd efd = v1EventFd(dir, threshold);
         if (efd != null) {
           try {
             return new KernelThreshold(dir, threshold, efd);
@@ -164,13 +160,6 @@ final class MemoryEvents {
   /** How often a v1 threshold probe looks for its cgroup without a signal from the kernel. */
   static final long CHECK_GONE_MS = 250;
 
-  private static void closeQuietly(FileChannel ch) {
-    try {
-      ch.close();
-    } catch (IOException e) {
-      // a kernfs descriptor: nothing buffered
-    }
-  }
 
   /**
    * How far below the threshold usage must go to re-arm it: 256 KiB (the kernel's charge batch of 64 pages)
@@ -189,9 +178,9 @@ final class MemoryEvents {
     }
   }
 
-  private static V1ThresholdEventFd v1EventFd(Path dir, long threshold) throws ContainerException {
+  private static V1MemoryEventFd v1EventFd(Path dir, long threshold) throws ContainerException {
     try {
-      return V1ThresholdEventFd.register(dir, threshold);
+      return V1MemoryEventFd.registerThreshold(dir, threshold);
     } catch (LinkageError e) {
       return null; // no jnr-posix in this framework: sampled
     }
@@ -323,14 +312,14 @@ final class MemoryEvents {
    * while armed. Usage is read only while disarmed (to re-arm) or to describe an event.
    */
   static final class KernelThreshold extends Armed {
-    private final V1ThresholdEventFd efd;
+    private final V1MemoryEventFd efd;
     /** One crossing that happened while no controller was active (see resumeFrom). */
     private boolean pending;
 
     /** When the cgroup was last seen to exist (System.nanoTime); checked every CHECK_GONE_MS. */
     private long seen = System.nanoTime();
 
-    KernelThreshold(Path dir, long threshold, V1ThresholdEventFd efd) throws ContainerException {
+    KernelThreshold(Path dir, long threshold, V1MemoryEventFd efd) throws ContainerException {
       super(dir, false, threshold);
       this.efd = efd;
     }
@@ -382,29 +371,23 @@ final class MemoryEvents {
    * memory.peak, like the stats, keep the cgroup's lifetime peak).
    */
   static final class PeakWatch extends Armed {
-    private static final ByteBuffer RESET = ByteBuffer.wrap("reset\n".getBytes(StandardCharsets.US_ASCII));
-    private final FileChannel peak;
-    private final ByteBuffer buf = ByteBuffer.allocate(32);
+    private final OpenControlFile peak;
 
-    PeakWatch(Path dir, long threshold, FileChannel peak) throws ContainerException {
+    PeakWatch(Path dir, long threshold, OpenControlFile peak) throws ContainerException {
       super(dir, true, threshold);
       this.peak = peak;
     }
 
-    /** An open, resettable memory.peak of {@code dir}, or null where the kernel cannot reset it. */
-    static FileChannel open(Path dir) {
-      FileChannel ch = null;
+    /** memory.peak of {@code dir} opened for reading and resetting, or null where the kernel cannot reset it. */
+    static OpenControlFile open(Path dir) {
+      OpenControlFile f = null;
       try {
-        ch = FileChannel.open(dir.resolve(MemoryHandler.PEAK), StandardOpenOption.READ, StandardOpenOption.WRITE);
-        ch.write(RESET.duplicate(), 0);
-        return ch;
-      } catch (IOException | UnsupportedOperationException e) {
-        if (ch != null) {
-          try {
-            ch.close();
-          } catch (IOException ignored) {
-            // nothing was written through it
-          }
+        f = OpenControlFile.openWritable(dir, MemoryHandler.PEAK);
+        f.write("reset\n");
+        return f;
+      } catch (ContainerException e) {
+        if (f != null) {
+          f.close();
         }
         return null; // before 6.12 memory.peak is read-only (or absent before 5.19)
       }
@@ -414,23 +397,9 @@ final class MemoryEvents {
     public int poll() throws ContainerException {
       // Peak since the last reset, then usage, then the reset: everything after the previous sample's usage
       // is in the next peak, so a peak above the threshold while that usage was below is an upward crossing.
-      long max;
-      try {
-        buf.clear();
-        peak.read(buf, 0);
-        buf.flip();
-        max = Long.parseLong(StandardCharsets.US_ASCII.decode(buf).toString().trim());
-      } catch (IOException | NumberFormatException e) {
-        throw ControlFiles.isDirectory(dir) ? ContainerException.internal("read " + dir + "/memory.peak", e)
-            : ContainerException.notFound("memory cgroup " + dir + " is gone");
-      }
+      long max = peak.readLong();
       usage = usageFile.readLong();
-      try {
-        peak.write(RESET.duplicate(), 0);
-      } catch (IOException e) {
-        throw ControlFiles.isDirectory(dir) ? ContainerException.internal("reset " + dir + "/memory.peak", e)
-            : ContainerException.notFound("memory cgroup " + dir + " is gone");
-      }
+      peak.write("reset\n");
       return decide(Math.max(max, usage) >= threshold);
     }
 
@@ -447,11 +416,7 @@ final class MemoryEvents {
     @Override
     public void close() {
       super.close();
-      try {
-        peak.close();
-      } catch (IOException e) {
-        // a descriptor of a kernfs file: nothing buffered to lose
-      }
+      peak.close();
     }
   }
 }

@@ -29,11 +29,36 @@ final class OpenControlFile implements AutoCloseable {
 
   /** NOT_FOUND when the cgroup or the file is missing. */
   static OpenControlFile open(Path dir, String name) throws ContainerException {
+    return open(dir, name, StandardOpenOption.READ);
+  }
+
+  /** Also writable, for files whose writes act on the descriptor (cgroup2's memory.peak reset). */
+  static OpenControlFile openWritable(Path dir, String name) throws ContainerException {
+    return open(dir, name, StandardOpenOption.READ, StandardOpenOption.WRITE);
+  }
+
+  private static OpenControlFile open(Path dir, String name, StandardOpenOption... options)
+      throws ContainerException {
     try {
-      return new OpenControlFile(dir, name, FileChannel.open(dir.resolve(name), StandardOpenOption.READ));
-    } catch (IOException e) {
-      throw KernelErrors.map(e, "open " + dir.resolve(name));
+      return new OpenControlFile(dir, name, FileChannel.open(dir.resolve(name), options));
+    } catch (IOException | UnsupportedOperationException e) {
+      throw e instanceof IOException ? KernelErrors.map((IOException) e, "open " + dir.resolve(name))
+          : ContainerException.internal("open " + dir.resolve(name), e);
     }
+  }
+
+  /** One write(2) of {@code value} through this descriptor. */
+  void write(String value) throws ContainerException {
+    try {
+      channel.write(ByteBuffer.wrap(value.getBytes(StandardCharsets.US_ASCII)), 0);
+    } catch (IOException e) {
+      throw failure(e, "write " + dir.resolve(name));
+    }
+  }
+
+  private ContainerException failure(IOException e, String what) {
+    return ControlFiles.isDirectory(dir) ? KernelErrors.map(e, what)
+        : ContainerException.notFound("cgroup " + dir + " is gone");
   }
 
   String read() throws ContainerException {
@@ -45,10 +70,7 @@ final class OpenControlFile implements AutoCloseable {
         }
       }
     } catch (IOException e) {
-      if (!ControlFiles.isDirectory(dir)) {
-        throw ContainerException.notFound("cgroup " + dir + " is gone");
-      }
-      throw KernelErrors.map(e, "read " + dir.resolve(name));
+      throw failure(e, "read " + dir.resolve(name));
     }
     buf.flip();
     return StandardCharsets.US_ASCII.decode(buf).toString();

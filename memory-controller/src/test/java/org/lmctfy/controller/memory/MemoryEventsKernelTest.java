@@ -57,13 +57,19 @@ class MemoryEventsKernelTest {
     return SpecFormat.parse(text, EventSpec.newBuilder()).build();
   }
 
+  /** The next event, within 5 s: OK, its detail containing {@code fragment}. */
+  private static Event nextOk(BlockingQueue<Event> events, String what, String fragment) throws Exception {
+    Event e = events.poll(5, TimeUnit.SECONDS);
+    assertThat(e).as(what).isNotNull();
+    assertThat(e.code()).isEqualTo(StatusCode.OK);
+    assertThat(e.detail()).contains(fragment);
+    return e;
+  }
+
   private static final RunSpec DETACHED = RunSpec.newBuilder().setFdPolicy(RunSpec.FdPolicy.DETACHED).build();
 
   private static void awaitExit(long pid) throws Exception {
-    var h = ProcessHandle.of(pid);
-    if (h.isPresent()) {
-      h.get().onExit().get(60, TimeUnit.SECONDS);
-    }
+    Workload.awaitExit(pid, 60);
   }
 
   @Test
@@ -75,10 +81,7 @@ class MemoryEventsKernelTest {
       long pid = c.run(List.of("/usr/bin/tail", "/dev/zero"), DETACHED);
       awaitExit(pid);
       long exited = System.nanoTime();
-      Event e = events.poll(5, TimeUnit.SECONDS);
-      assertThat(e).as("OOM event %d", kill).isNotNull();
-      assertThat(e.code()).isEqualTo(StatusCode.OK);
-      assertThat(e.detail()).contains("oom_kill");
+      Event e = nextOk(events, "OOM event " + kill, "oom_kill");
       // Delivered promptly, not by some slow fallback round; how fast (p99 of a few ms) is measured by the
       // benchmarks, the bound here only has to hold on a loaded CI machine.
       assertThat((e.nanos() - exited) / 1e6).as("ms after exit").isLessThan(1000);
@@ -131,10 +134,7 @@ class MemoryEventsKernelTest {
     Thread.sleep(300);
     assertThat(events).as("nothing is delivered while no controller is active").isEmpty();
     k.factories.add(new MemoryFactory());
-    Event e = events.poll(5, TimeUnit.SECONDS);
-    assertThat(e).as("the OOM of the absence").isNotNull();
-    assertThat(e.code()).isEqualTo(StatusCode.OK);
-    assertThat(e.detail()).contains("oom_kill 1");
+    Event e = nextOk(events, "the OOM of the absence", "oom_kill 1");
     Thread.sleep(300);
     assertThat(events).as("delivered once").isEmpty();
     // The re-armed registration sees the next kill too.
@@ -293,10 +293,7 @@ class MemoryEventsKernelTest {
       Thread.sleep(100);
       assertThat(events).as("nothing while no controller is active").isEmpty();
       k.factories.add(new MemoryFactory());
-      Event e = events.poll(5, TimeUnit.SECONDS);
-      assertThat(e).as("the crossing of the absence").isNotNull();
-      assertThat(e.code()).isEqualTo(StatusCode.OK);
-      assertThat(e.detail()).contains("crossed threshold " + 32 * MIB);
+      nextOk(events, "the crossing of the absence", "crossed threshold " + 32 * MIB);
       assertThat(probeDescriptors() - before).as("the new probe holds what the first did").isEqualTo(held);
       Thread.sleep(300);
       assertThat(events).as("once").isEmpty();
