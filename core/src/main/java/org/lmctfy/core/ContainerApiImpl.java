@@ -1,6 +1,7 @@
 package org.lmctfy.core;
 
 import java.io.IOException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -25,6 +26,7 @@ import org.lmctfy.spi.FreezerCapability;
 import org.lmctfy.spi.ResourceHandler;
 import org.lmctfy.spi.ResourceHandlerFactory;
 import org.lmctfy.spi.SpecOperation;
+import org.lmctfy.spi.cgroup.CgroupDirs;
 import org.lmctfy.spi.cgroup.CgroupLayout;
 import org.lmctfy.spi.cgroup.CgroupTree;
 import org.lmctfy.spi.cgroup.ControlFiles;
@@ -149,14 +151,25 @@ public final class ContainerApiImpl implements ContainerApi, AutoCloseable {
     if (mounted) {
       tree = new CgroupTree(CgroupLayout.detect(), cgroupRoot);
     }
-    // The container root in every hierarchy (idempotent).
+    // The container root in every hierarchy (idempotent), each directory of ours able to hold processes
+    // whichever resource bundles are present (CgroupDirs: a v1 cpuset gets its parent's cpus and mems).
     for (Hierarchy h : tree.layout().hierarchies()) {
       Path root = tree.rootDir(h);
-      try {
-        Files.createDirectories(root);
-      } catch (IOException e) {
-        throw KernelErrors.map(e, "create the container root " + root);
+      List<Path> missing = new ArrayList<>();
+      for (Path p = root; !Files.isDirectory(p) && p.startsWith(h.mountPoint()); p = p.getParent()) {
+        missing.add(0, p);
       }
+      for (Path p : missing) {
+        try {
+          Files.createDirectory(p);
+        } catch (FileAlreadyExistsException raced) {
+          // made meanwhile by a concurrent init: made usable below all the same
+        } catch (IOException e) {
+          throw KernelErrors.map(e, "create the container root " + root);
+        }
+        CgroupDirs.makeUsable(h, p);
+      }
+      CgroupDirs.makeUsable(h, root); // a root left unusable by an earlier version is repaired
     }
     for (ResourceHandlerFactory f : factories.all()) {
       try {

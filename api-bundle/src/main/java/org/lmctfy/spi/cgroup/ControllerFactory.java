@@ -62,6 +62,7 @@ public abstract class ControllerFactory implements ResourceHandlerFactory {
           Subtree.enable(h, root.getParent(), v2Controller());
         }
       } else if (!root.equals(h.mountPoint())) {
+        CgroupDirs.makeUsable(h, root);
         prepareV1(h, root);
       }
     }
@@ -94,6 +95,7 @@ public abstract class ControllerFactory implements ResourceHandlerFactory {
             throw e;
           }
           made.add(dir);
+          CgroupDirs.makeUsable(h, dir); // e.g. a cpuset co-mounted with this controller
           prepareV1(h, dir);
         }
         dirs.add(dir);

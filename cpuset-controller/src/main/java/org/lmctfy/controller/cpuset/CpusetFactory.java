@@ -54,26 +54,18 @@ public final class CpusetFactory extends ControllerFactory {
     return new CpusetHandler(container, main, dirs);
   }
 
-  @Override
-  protected void prepareV1(Hierarchy h, Path dir) throws ContainerException {
-    // cgroup.clone_children (set on the container root, inherited below) makes the kernel copy the
-    // parent's cpus and mems at mkdir; check the mems, and copy by hand where the flag is off.
-    if (!ControlFiles.readLine(dir, CpusetHandler.MEMS).isEmpty()) {
-      return;
-    }
-    for (String f : List.of(CpusetHandler.CPUS, CpusetHandler.MEMS)) {
-      if (ControlFiles.readLine(dir, f).isEmpty()) {
-        ControlFiles.write(dir, f, ControlFiles.readLine(dir.getParent(), f));
-      }
-    }
-  }
-
+  /**
+   * New cpusets get their parent's cpus and mems from {@link org.lmctfy.spi.cgroup.CgroupDirs} (the
+   * ControllerFactory's mkdir). On a container root of its own (not a mount point: nothing above the root is
+   * written), {@code cgroup.clone_children} lets the kernel copy them at mkdir, saving those writes.
+   */
   @Override
   public void initMachine(CgroupTree tree, InitSpec spec) throws ContainerException {
     super.initMachine(tree, spec);
     for (Hierarchy h : hierarchies(tree.layout())) {
-      if (!h.unified() && ControlFiles.exists(tree.rootDir(h), CLONE_CHILDREN)) {
-        ControlFiles.write(tree.rootDir(h), CLONE_CHILDREN, "1");
+      Path root = tree.rootDir(h);
+      if (!h.unified() && !root.equals(h.mountPoint()) && ControlFiles.exists(root, CLONE_CHILDREN)) {
+        ControlFiles.write(root, CLONE_CHILDREN, "1");
       }
     }
   }

@@ -80,4 +80,49 @@ class CpusetKernelTest {
             e -> assertThat(e.code()).isEqualTo(StatusCode.INVALID_ARGUMENT)).hasMessageContaining("no CPU");
     assertThat(k.leftovers()).isEmpty();
   }
+
+  /**
+   * Issue 11: a container root that {@code init} makes while the cpuset bundle is absent, below a cpuset
+   * whose cgroup.clone_children is 0 (its boot value), must hold the processes of containers that do not
+   * isolate cpuset once the bundle is there. The test makes its own top cgroup with the flag at 0, so the
+   * host's flag does not matter; on cgroup2 (cpusets inherit) the same steps must work too.
+   */
+  @Test
+  void aRootMadeWithoutTheCpusetBundleHoldsProcesses() throws Exception {
+    String top = "/lmctfy-test-" + java.util.UUID.randomUUID().toString().substring(0, 8);
+    Path state = Files.createTempDirectory("lmctfy-test-state");
+    Path topDir = h.mountPoint().resolve(top.substring(1));
+    try {
+      ControlFiles.mkdir(topDir);
+      if (!h.unified()) {
+        for (String f : java.util.List.of(CpusetHandler.CPUS, CpusetHandler.MEMS)) {
+          ControlFiles.write(topDir, f, ControlFiles.readLine(h.mountPoint(), f));
+        }
+        ControlFiles.write(topDir, CpusetFactory.CLONE_CHILDREN, "0");
+      }
+      org.lmctfy.core.FactoryRegistry factories = new org.lmctfy.core.FactoryRegistry();
+      try (org.lmctfy.core.ContainerApiImpl api =
+          new org.lmctfy.core.ContainerApiImpl(k.layout, top + "/root", state, factories)) {
+        api.initMachine(org.lmctfy.api.proto.InitSpec.getDefaultInstance()); // no cpuset bundle yet
+        if (!h.unified()) {
+          assertThat(ControlFiles.readLine(topDir.resolve("root"), CpusetHandler.CPUS)).isNotEmpty();
+          assertThat(ControlFiles.readLine(topDir.resolve("root"), CpusetHandler.MEMS)).isNotEmpty();
+          assertThat(ControlFiles.readLine(topDir, CpusetFactory.CLONE_CHILDREN)).isEqualTo("0");
+        }
+        factories.add(new CpusetFactory()); // the bundle arrives
+        Container c = api.create("/plain", ContainerSpec.getDefaultInstance()); // isolates no cpuset
+        try (Workload w = Workload.start(c, 30, "sleep", "30")) {
+          long pid = w.commandPid();
+          String cpuset = Files.readAllLines(Path.of("/proc/" + pid + "/cgroup")).stream()
+              .filter(l -> h.unified() ? l.startsWith("0::") : l.split(":")[1].contains("cpuset"))
+              .findFirst().orElseThrow();
+          assertThat(cpuset).endsWith(h.unified() ? top + "/root/plain" : top + "/root");
+          assertThat(allowedList(pid)).isEqualTo(CpuList.format(online));
+        }
+        api.destroy(c);
+      }
+    } finally {
+      KernelRoot.removeTree(k.layout, top, state);
+    }
+  }
 }
