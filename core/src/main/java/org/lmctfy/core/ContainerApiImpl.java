@@ -49,6 +49,8 @@ public final class ContainerApiImpl implements ContainerApi, AutoCloseable {
   private final Notifications notifications = new Notifications();
   private volatile CgroupTree tree;
   private volatile StateStore state;
+  private final Lifecycle lifecycle;
+  private final ImplicitResources implicitResources;
 
   public ContainerApiImpl(CgroupLayout layout, String cgroupRoot, Path stateDir, FactoryRegistry factories)
       throws ContainerException {
@@ -65,7 +67,27 @@ public final class ContainerApiImpl implements ContainerApi, AutoCloseable {
     this.state = new StateStore(stateDir, tree.root());
     this.locks = new ContainerLocks(stateDir.resolve("locks"));
     this.execHelper = execHelper == null ? new ExecHelper(stateDir) : new ExecHelper(stateDir, execHelper);
+    this.lifecycle = new Lifecycle(this, new Intents(stateDir, tree.root()));
+    this.implicitResources = new ImplicitResources(stateDir);
     factories.addListener(swapListener);
+  }
+
+  /**
+   * Finishes or undoes what processes killed in the middle of an operation left (docs/ARCHITECTURE.md,
+   * "Crash consistency"); the daemon and the embedded CLI call it when they start.
+   *
+   * @return what was done, one line each
+   */
+  public List<String> recover() {
+    return lifecycle.recover();
+  }
+
+  Lifecycle lifecycle() {
+    return lifecycle;
+  }
+
+  ImplicitResources implicitResources() {
+    return implicitResources;
   }
 
   /** Notifications follow their resource's controller across swaps (DESIGN §8). */
@@ -178,6 +200,7 @@ public final class ContainerApiImpl implements ContainerApi, AutoCloseable {
         throw e.withContext("initMachine of resource " + f.resource());
       }
     }
+    implicitResources.reset(factories.all());
   }
 
   /** Mounts one requested hierarchy (lmctfy's CgroupFactory::Mount rules); false when already there. */
@@ -270,7 +293,7 @@ public final class ContainerApiImpl implements ContainerApi, AutoCloseable {
       }
       return true;
     }
-    return state.exists(name) && t.exists(name);
+    return state.exists(name) && t.exists(name) && !lifecycle.intents().destroying(name);
   }
 
   void requireExists(ContainerName name) throws ContainerException {
@@ -294,200 +317,13 @@ public final class ContainerApiImpl implements ContainerApi, AutoCloseable {
     if (n.isRoot()) {
       throw new ContainerException(StatusCode.ALREADY_EXISTS, "The root container / always exists");
     }
-    // 1. Validate everything before anything is written.
-    Set<String> resources = SpecResources.mentioned(spec, factories.all());
-    List<ResourceHandlerFactory> chosen = new ArrayList<>();
-    for (String r : resources) {
-      chosen.add(factories.get(r).orElseThrow(() -> ContainerException.unavailable("Resource " + r
-          + " is mentioned by the spec but no controller for it is active (bundle missing or stopped)")));
-    }
-    Context ctx = context(n);
-    for (ResourceHandlerFactory f : chosen) {
-      try {
-        f.validate(ctx, spec, SpecOperation.CREATE);
-      } catch (ContainerException e) {
-        throw e.withContext("Container " + n + ", resource " + f.resource());
-      }
-    }
-    if (spec.hasChildrenLimit() && spec.getChildrenLimit() < 0) {
-      throw ContainerException.invalidArgument("children_limit must be >= 0, got " + spec.getChildrenLimit());
-    }
-    Tracking tracking = tracking();
-    try (ContainerLocks.Held lock = locks.lock(n)) {
-      if (!exists(n.parent())) {
-        throw ContainerException.notFound("Cannot create " + n + ": its parent " + n.parent() + " does not exist");
-      }
-      // 2. The tracking cgroup (EEXIST: the container, or a cgroup of someone else, is there), then each
-      // handler; any failure undoes everything in reverse order.
-      try {
-        tracking.mkdir(n);
-      } catch (ContainerException e) {
-        if (e.code() == StatusCode.ALREADY_EXISTS) {
-          throw new ContainerException(StatusCode.ALREADY_EXISTS, "Container " + n + " already exists");
-        }
-        throw e;
-      }
-      List<ResourceHandler> created = new ArrayList<>();
-      try {
-        for (ResourceHandlerFactory f : chosen) {
-          try {
-            created.add(f.create(ctx, spec));
-          } catch (ContainerException e) {
-            throw e.withContext("Container " + n + ", resource " + f.resource());
-          }
-        }
-        applyMembershipSettings(tracking, n, spec, created);
-        ContainerRecord.Builder record = ContainerRecord.newBuilder()
-            .setName(n.toString()).setSpec(spec).setCreatedEpochMs(System.currentTimeMillis());
-        Path trackingDir = tracking.dir(n);
-        for (ResourceHandler h : created) {
-          ResourceRecord.Builder rr = ResourceRecord.newBuilder().setResource(h.resource());
-          for (Path d : h.cgroupDirs()) {
-            if (!d.equals(trackingDir)) { // on cgroup2 resources share the tracking cgroup
-              rr.addCgroupDir(d.toString());
-            }
-          }
-          record.addResource(rr);
-        }
-        if (spec.hasOwner()) {
-          record.setOwnerUid(spec.getOwner());
-        }
-        if (spec.hasOwnerGroup()) {
-          record.setOwnerGid(spec.getOwnerGroup());
-        }
-        state.write(n, record.build());
-      } catch (ContainerException | RuntimeException e) {
-        rollback(n, tracking, created, e);
-        throw e;
-      }
-    }
+    lifecycle.create(n, spec);
     return new ContainerImpl(this, n);
-  }
-
-  private void rollback(ContainerName n, Tracking tracking, List<ResourceHandler> created, Throwable cause) {
-    List<ResourceHandler> reverse = new ArrayList<>(created);
-    Collections.reverse(reverse);
-    for (ResourceHandler h : reverse) {
-      try {
-        h.destroy();
-      } catch (ContainerException | RuntimeException e) {
-        cause.addSuppressed(e);
-      }
-    }
-    try {
-      tracking.killSubtree(n);
-      // A controller that failed half-way (or went away in a swap) may have left its cgroup: the new
-      // container's directory goes from every hierarchy.
-      for (org.lmctfy.spi.cgroup.Hierarchy h : tree.layout().hierarchies()) {
-        Path d = tree.dir(h, n);
-        if (Files.isDirectory(d) && !d.equals(tracking.dir(n))) {
-          ControlFiles.rmdir(d);
-        }
-      }
-      tracking.rmdir(n);
-      state.delete(n);
-    } catch (ContainerException | RuntimeException e) {
-      cause.addSuppressed(e);
-    }
-  }
-
-  /** children_limit and owner: settings of the membership cgroup itself. */
-  private void applyMembershipSettings(Tracking tracking, ContainerName n, ContainerSpec spec,
-      List<ResourceHandler> created) throws ContainerException {
-    Path dir = tracking.dir(n);
-    if (spec.hasChildrenLimit()) {
-      // Documentation/admin-guide/cgroup-v2.rst, "cgroup.max.descendants".
-      if (!tracking.unified() || !ControlFiles.exists(dir, "cgroup.max.descendants")) {
-        throw ContainerException.unimplemented("children_limit needs cgroup2's cgroup.max.descendants,"
-            + " which the tracking hierarchy " + tracking.hierarchy() + " lacks");
-      }
-      ControlFiles.write(dir, "cgroup.max.descendants", spec.getChildrenLimit());
-    }
-    if (spec.hasOwner() || spec.hasOwnerGroup()) {
-      int uid = spec.hasOwner() ? (int) spec.getOwner() : -1;
-      int gid = spec.hasOwnerGroup() ? (int) spec.getOwnerGroup() : -1;
-      List<Path> dirs = new ArrayList<>();
-      dirs.add(dir);
-      for (ResourceHandler h : created) {
-        dirs.addAll(h.cgroupDirs());
-      }
-      Delegation.delegate(dirs, uid, gid);
-    }
   }
 
   @Override
   public void destroy(Container container) throws ContainerException {
-    ContainerName n = ContainerName.of(container.name());
-    if (n.isRoot()) {
-      throw ContainerException.invalidArgument("The root container / cannot be destroyed");
-    }
-    Tracking tracking = tracking();
-    List<ContainerName> all = new ArrayList<>(subcontainers(n, ListPolicy.RECURSIVE));
-    Collections.reverse(all);
-    for (ContainerName c : all) {
-      destroyOne(tracking, c, n);
-    }
-    if (!destroyOne(tracking, n, n)) {
-      throw ContainerException.notFound("Container " + n + " does not exist");
-    }
-  }
-
-  /**
-   * Removes one container whose subcontainers are gone; keeps its record if anything fails, for a retry.
-   * False when there was no such container (never created, or destroyed meanwhile by someone else).
-   * {@code top} is the container the caller destroys (n or an ancestor of n): when n's processes linger
-   * frozen, n and its ancestors up to {@code top} are thawed (a v1-frozen task ignores SIGKILL, and a child
-   * of a paused container is frozen too); ancestors above {@code top} stay as they are.
-   */
-  private boolean destroyOne(Tracking tracking, ContainerName n, ContainerName top) throws ContainerException {
-    try (ContainerLocks.Held lock = locks.lock(n)) {
-      Optional<ContainerRecord> record = state.read(n);
-      if (record.isEmpty() || !tracking.exists(n)) {
-        return false;
-      }
-      // Deepest first, so a parent's turn finds its children gone. SIGKILL does not end a task frozen by
-      // the v1 freezer: if the processes linger, thaw this container and its ancestors up to top.
-      tracking.killSubtree(n, () -> {
-        List<ContainerName> upToTop = new ArrayList<>();
-        for (ContainerName x = n; ; x = x.parent()) {
-          upToTop.add(x);
-          if (x.equals(top) || x.isRoot()) {
-            break;
-          }
-        }
-        Collections.reverse(upToTop);
-        refusePausedAbove(top, "destroy " + top);
-        thawTopDown(upToTop);
-      });
-      List<ResourceRecord> resources = new ArrayList<>(record.get().getResourceList());
-      Collections.reverse(resources);
-      Context ctx = context(n);
-      for (ResourceRecord rr : resources) {
-        Optional<ResourceHandlerFactory> f = factories.get(rr.getResource());
-        try {
-          Optional<ResourceHandler> h = f.isPresent() ? f.get().attach(ctx) : Optional.empty();
-          if (h.isPresent()) {
-            h.get().destroy();
-            continue;
-          }
-        } catch (ContainerException e) {
-          if (e.code() != StatusCode.UNAVAILABLE) {
-            throw e;
-          }
-          // its controller went away meanwhile (a swap): the generic removal below does it
-        }
-        // No controller active (or it no longer finds its cgroup): remove the recorded cgroups generically.
-        List<String> dirs = new ArrayList<>(rr.getCgroupDirList());
-        Collections.reverse(dirs);
-        for (String d : dirs) {
-          ControlFiles.rmdir(Path.of(d));
-        }
-      }
-      tracking.rmdir(n);
-      state.delete(n);
-      notifications.destroyed(n);
-      return true;
-    }
+    lifecycle.destroy(ContainerName.of(container.name()));
   }
 
   /** Thaws containers given parents first (on v1 a child cannot thaw while its parent is frozen). */
@@ -556,8 +392,8 @@ public final class ContainerApiImpl implements ContainerApi, AutoCloseable {
         continue;
       }
       ContainerName c = n.child(entry);
-      if (!state.exists(c) || !t.exists(c)) {
-        continue; // a cgroup lmctfy did not create, or a record without its cgroup
+      if (!state.exists(c) || !t.exists(c) || lifecycle.intents().has(c, Intents.Op.DESTROY)) {
+        continue; // a cgroup lmctfy did not create, a record without its cgroup, or being destroyed
       }
       out.add(c);
       if (recursive) {
@@ -605,6 +441,17 @@ public final class ContainerApiImpl implements ContainerApi, AutoCloseable {
     List<String> out = new ArrayList<>();
     r.getResourceList().forEach(rr -> out.add(rr.getResource()));
     return out;
+  }
+
+  ResourceHandlerFactory activeFactory(ContainerName n, String resource) throws ContainerException {
+    return factories.get(resource).orElseThrow(() -> ContainerException.unavailable("Resource " + resource
+        + " of container " + n + " has no active controller (bundle missing or stopped)"));
+  }
+
+  /** The handler of a resource a container isolates; UNAVAILABLE when its controller is absent. */
+  ResourceHandler handler(ContainerName n, String resource) throws ContainerException {
+    return activeFactory(n, resource).attach(context(n)).orElseThrow(() -> ContainerException.failedPrecondition(
+        "Container " + n + " is recorded as isolating " + resource + " but its cgroup is missing"));
   }
 
   /** The recorded spec (as requested), or the default for the root. */

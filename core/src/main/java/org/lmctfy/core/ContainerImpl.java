@@ -51,102 +51,59 @@ final class ContainerImpl implements Container {
     return api.context(name);
   }
 
-  private ResourceHandlerFactory activeFactory(String resource) throws ContainerException {
-    return api.factories().get(resource).orElseThrow(() -> ContainerException.unavailable("Resource " + resource
-        + " of container " + name + " has no active controller (bundle missing or stopped)"));
-  }
-
-  /** The handler of a resource this container isolates; UNAVAILABLE when its controller is absent. */
   private ResourceHandler handler(String resource) throws ContainerException {
-    return activeFactory(resource).attach(ctx()).orElseThrow(() -> ContainerException.failedPrecondition(
-        "Container " + name + " is recorded as isolating " + resource + " but its cgroup is missing"));
+    return api.handler(name, resource);
   }
 
   @Override
   public void update(ContainerSpec spec, UpdatePolicy policy) throws ContainerException {
-    if (name.isRoot()) {
-      throw ContainerException.invalidArgument("The root container / cannot be updated");
+    guarded(() -> {
+      ContainerUpdate.update(api, name, spec, policy);
+      return null;
+    });
+  }
+
+  private interface Guarded<T> {
+    T run() throws ContainerException;
+  }
+
+  private <T> T guarded(Guarded<T> op) throws ContainerException {
+    try {
+      return op.run();
+    } catch (ContainerException e) {
+      throw goneIfDestroyed(e);
     }
-    if (spec.hasVirtualHost()) {
-      throw ContainerException.unimplemented("Updating virtual_host is not supported (as in lmctfy)");
+  }
+
+  /**
+   * An error met while a concurrent destroy removed this container's cgroups (ENODEV, a missing file or
+   * cgroup) says what the caller needs to know: the container does not exist.
+   */
+  private ContainerException goneIfDestroyed(ContainerException e) {
+    if (e.code() == StatusCode.NOT_FOUND && e.getMessage().startsWith("Container " + name + " does not exist")) {
+      return e;
     }
-    try (ContainerLocks.Held lock = api.locks().lock(name)) {
-      api.requireExists(name);
-      ContainerRecord record = api.record(name);
-      List<String> isolated = new ArrayList<>();
-      record.getResourceList().forEach(rr -> isolated.add(rr.getResource())); // one read of the record
-      // The spec's membership settings are fixed at creation.
-      if (spec.hasOwner() || spec.hasOwnerGroup() || spec.hasChildrenLimit()) {
-        throw ContainerException.invalidArgument(
-            "owner, owner_group and children_limit can only be set when the container is created");
+    try {
+      if (!name.isRoot() && !api.exists(name)) {
+        ContainerException gone = ContainerException.notFound("Container " + name + " does not exist");
+        gone.addSuppressed(e);
+        return gone;
       }
-      // Resources every container gets (claimed by an empty spec, e.g. freezer) are not named by updates.
-      Set<String> implicit = SpecResources.implicit(api.factories().all());
-      TreeSet<String> used = new TreeSet<>(SpecResources.mentioned(spec, api.factories().all()));
-      used.removeAll(implicit);
-      for (String r : used) {
-        if (!isolated.contains(r)) {
-          throw ContainerException.invalidArgument("Must not specify an update to a resource not being isolated: "
-              + r + " (container " + name + " isolates " + isolated + ")");
-        }
-      }
-      if (policy == UpdatePolicy.REPLACE) {
-        List<String> missing = new ArrayList<>();
-        for (String r : isolated) {
-          if (!used.contains(r) && !implicit.contains(r)) {
-            missing.add(r);
-          }
-        }
-        if (!missing.isEmpty()) {
-          throw ContainerException.invalidArgument(
-              "A replace update must specify all resources being isolated; missing " + missing);
-        }
-      }
-      SpecOperation op = policy == UpdatePolicy.DIFF ? SpecOperation.UPDATE_DIFF : SpecOperation.UPDATE_REPLACE;
-      List<ResourceHandler> handlers = new ArrayList<>();
-      for (String r : used) {
-        ResourceHandlerFactory f = activeFactory(r);
-        try {
-          f.validate(ctx(), spec, op);
-        } catch (ContainerException e) {
-          throw e.withContext("Container " + name + ", resource " + r);
-        }
-        handlers.add(handler(r));
-      }
-      // Snapshot what the kernel holds, apply, restore the snapshot on failure.
-      ContainerSpec.Builder snapshot = ContainerSpec.newBuilder();
-      for (ResourceHandler h : handlers) {
-        h.fillSpec(snapshot);
-      }
-      List<ResourceHandler> touched = new ArrayList<>();
-      try {
-        for (ResourceHandler h : handlers) {
-          touched.add(h);
-          h.update(spec, policy);
-        }
-      } catch (ContainerException | RuntimeException e) {
-        for (ResourceHandler h : touched) {
-          try {
-            h.update(snapshot.build(), UpdatePolicy.DIFF);
-          } catch (ContainerException | RuntimeException restore) {
-            e.addSuppressed(restore);
-          }
-        }
-        if (e instanceof ContainerException) {
-          throw ((ContainerException) e).withContext("Update of " + name + " failed and was rolled back");
-        }
-        throw e;
-      }
-      ContainerSpec requested = policy == UpdatePolicy.REPLACE
-          ? record.getSpec().toBuilder().clearCpu().clearMemory().clearBlockio().clearDevice()
-              .clearFilesystem().clearMonitoring().clearNetwork().clearExtensions().mergeFrom(spec).build()
-          : record.getSpec().toBuilder().mergeFrom(spec).build();
-      api.state().write(name, record.toBuilder().setSpec(requested).build());
+    } catch (ContainerException | RuntimeException ignored) {
+      // the original error says more
     }
+    return e;
   }
 
   @Override
   public void enter(List<Long> tids) throws ContainerException {
+    guarded(() -> {
+      enterUnguarded(tids);
+      return null;
+    });
+  }
+
+  private void enterUnguarded(List<Long> tids) throws ContainerException {
     if (tids.isEmpty()) {
       throw ContainerException.invalidArgument("enter needs at least one thread id");
     }
@@ -221,6 +178,10 @@ final class ContainerImpl implements Container {
 
   @Override
   public long run(List<String> command, RunSpec spec) throws ContainerException {
+    return guarded(() -> runUnguarded(command, spec));
+  }
+
+  private long runUnguarded(List<String> command, RunSpec spec) throws ContainerException {
     org.lmctfy.spi.exec.HelperProcess.checkCommand(command); // a bad command fails before anything is spawned
     api.requireExists(name);
     List<Path> dirs = new ArrayList<>();
@@ -268,6 +229,10 @@ final class ContainerImpl implements Container {
 
   @Override
   public ContainerSpec spec() throws ContainerException {
+    return guarded(() -> specUnguarded());
+  }
+
+  private ContainerSpec specUnguarded() throws ContainerException {
     api.requireExists(name);
     ContainerSpec.Builder out = ContainerSpec.newBuilder();
     if (name.isRoot()) {
@@ -312,6 +277,10 @@ final class ContainerImpl implements Container {
   }
 
   private List<Long> list(ListPolicy policy, boolean threads) throws ContainerException {
+    return guarded(() -> listUnguarded(policy, threads));
+  }
+
+  private List<Long> listUnguarded(ListPolicy policy, boolean threads) throws ContainerException {
     api.requireExists(name);
     Tracking t = api.tracking();
     TreeSet<Long> out = new TreeSet<>(threads ? t.threads(name) : t.processes(name));
@@ -343,6 +312,13 @@ final class ContainerImpl implements Container {
 
   @Override
   public void pause() throws ContainerException {
+    guarded(() -> {
+      pauseUnguarded();
+      return null;
+    });
+  }
+
+  private void pauseUnguarded() throws ContainerException {
     try (ContainerLocks.Held lock = api.locks().lock(name)) {
       freezer().freeze();
     }
@@ -350,6 +326,13 @@ final class ContainerImpl implements Container {
 
   @Override
   public void resume() throws ContainerException {
+    guarded(() -> {
+      resumeUnguarded();
+      return null;
+    });
+  }
+
+  private void resumeUnguarded() throws ContainerException {
     try (ContainerLocks.Held lock = api.locks().lock(name)) {
       freezer().thaw();
     }
@@ -357,6 +340,10 @@ final class ContainerImpl implements Container {
 
   @Override
   public ContainerStats stats(StatsType type) throws ContainerException {
+    return guarded(() -> statsUnguarded(type));
+  }
+
+  private ContainerStats statsUnguarded(StatsType type) throws ContainerException {
     api.requireExists(name);
     ContainerStats.Builder out = ContainerStats.newBuilder();
     if (name.isRoot()) {
@@ -433,6 +420,13 @@ final class ContainerImpl implements Container {
 
   @Override
   public void killAll(ListPolicy policy) throws ContainerException {
+    guarded(() -> {
+      killAllUnguarded(policy);
+      return null;
+    });
+  }
+
+  private void killAllUnguarded(ListPolicy policy) throws ContainerException {
     try (ContainerLocks.Held lock = api.locks().lock(name)) {
       api.requireExists(name);
       if (name.isRoot()) {

@@ -259,4 +259,32 @@ class ContainerApiFakeTreeTest {
     assertThat(codeOf(c::pause)).isEqualTo(StatusCode.FAILED_PRECONDITION);
     assertThat(codeOf(() -> c.enter(List.of(999_999_999L)))).isEqualTo(StatusCode.NOT_FOUND);
   }
+
+  /**
+   * Issue 17 (3): a resource every container gets (freezer) whose bundle is away: a create is UNAVAILABLE
+   * naming it (the container would lack it for good), until it returns or init forgets it.
+   */
+  @ParameterizedTest
+  @EnumSource(names = {"V1", "V2"})
+  void aCreateWithoutAnImplicitResourceIsUnavailable(LayoutKind kind) throws Exception {
+    setUp(kind);
+    // A stand-in on a controller the fake machines have (the spec here never mentions memory).
+    TestCgroupFactory freezer = new TestCgroupFactory("freezer", "memory", s -> true);
+    factories.add(freezer);
+    api.create("/before", ContainerSpec.getDefaultInstance());
+    factories.remove(freezer);
+    assertThatThrownBy(() -> api.create("/during", spec("cpu { limit: 100 }")))
+        .isInstanceOfSatisfying(ContainerException.class, e -> {
+          assertThat(e.code()).isEqualTo(StatusCode.UNAVAILABLE);
+          assertThat(e.getMessage()).contains("freezer");
+        });
+    assertThat(trackingDir("/during")).doesNotExist();
+    factories.add(freezer);
+    Container after = api.create("/after", ContainerSpec.getDefaultInstance());
+    assertThat(api.isolated(org.lmctfy.api.ContainerName.of(after.name()))).contains("freezer");
+    // A deployment that drops the freezer on purpose: init forgets it.
+    factories.remove(freezer);
+    api.initMachine(InitSpec.getDefaultInstance());
+    api.create("/without", ContainerSpec.getDefaultInstance());
+  }
 }
