@@ -160,8 +160,9 @@ class CrashConsistencyKernelTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("createPointNames")
   void aParentIsDestroyedAfterAKilledCreateBelowIt(String point) throws Exception {
-    Container p = k.api.create("/p", spec(SPEC));
-    workloads.add(Workload.start(p, 30, "sleep", "30"));
+    k.api.create("/p", spec(SPEC));
+    // Processes only in leaves: cgroup2 keeps none in a cgroup whose children have controllers enabled.
+    workloads.add(Workload.start(k.api.create("/p/w", spec(SPEC)), 30, "sleep", "30"));
     crashAt(point, "create", "/p/q", SPEC);
     k.api.destroy(k.api.get("/p"));
     assertNotFound("/p");
@@ -171,10 +172,11 @@ class CrashConsistencyKernelTest {
   @ParameterizedTest(name = "{0}, restart first: {1}")
   @MethodSource("destroyPoints")
   void aDestroyKilledAnywhereIsFinished(String point, boolean restart) throws Exception {
-    Container p = k.api.create("/p", spec(SPEC));
+    k.api.create("/p", spec(SPEC));
     Container q = k.api.create("/p/q", spec(SPEC));
+    Container w = k.api.create("/p/w", spec(SPEC));
     k.api.create("/other", spec(SPEC));
-    workloads.add(Workload.start(p, 30, "sleep", "30"));
+    workloads.add(Workload.start(w, 30, "sleep", "30"));
     workloads.add(Workload.start(q, 30, "sleep", "30"));
     crashAt(point, "destroy", "/p", SPEC);
     if (restart) {
@@ -201,9 +203,8 @@ class CrashConsistencyKernelTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("destroyPointNames")
   void aDestroyKilledAnywhereIsFinishedByDestroyingAgain(String point) throws Exception {
-    Container p = k.api.create("/p", spec(SPEC));
-    k.api.create("/p/q", spec(SPEC));
-    workloads.add(Workload.start(p, 30, "sleep", "30"));
+    k.api.create("/p", spec(SPEC));
+    workloads.add(Workload.start(k.api.create("/p/q", spec(SPEC)), 30, "sleep", "30"));
     crashAt(point, "destroy", "/p", SPEC);
     Container handle = new ContainerImpl(k.api, org.lmctfy.api.ContainerName.of("/p"));
     k.api.destroy(handle); // the caller still holds its handle from before the crash
