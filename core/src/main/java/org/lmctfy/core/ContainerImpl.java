@@ -113,6 +113,7 @@ final class ContainerImpl implements Container {
       }
     }
     api.requireExists(name);
+    ProcessShaping.checkEnter(api, name, tids);
     Tracking tracking = api.tracking();
     List<Path> dirs = resourceDirs();
     List<Long> moved = new ArrayList<>();
@@ -188,7 +189,8 @@ final class ContainerImpl implements Container {
     dirs.add(api.tracking().dir(name));
     dirs.addAll(resourceDirs());
     refuseFrozen(dirs);
-    return api.execHelper().start(dirs, command, spec == null ? RunSpec.getDefaultInstance() : spec, null, null);
+    return api.execHelper().start(dirs, ExecHelper.joining(ProcessShaping.namespaces(api, name)), command,
+        spec == null ? RunSpec.getDefaultInstance() : spec, null, null);
   }
 
   /** A process started into a frozen cgroup would stop before its first instruction: refuse. */
@@ -220,11 +222,13 @@ final class ContainerImpl implements Container {
     dirs.add(api.tracking().dir(name));
     dirs.addAll(resourceDirs());
     refuseFrozen(dirs);
+    java.util.Map<String, Path> join = ProcessShaping.namespaces(api, name);
     String self = Long.toString(ProcessHandle.current().pid());
     for (Path d : dirs) {
       org.lmctfy.spi.cgroup.ControlFiles.write(d, "cgroup.procs", self);
     }
-    throw SelfExec.exec(command);
+    // Namespaces cannot be joined by a multi-threaded JVM: the helper, exec'd in its place, joins them.
+    throw SelfExec.exec(join.isEmpty() ? command : api.execHelper().execVector(join, command));
   }
 
   @Override
@@ -456,8 +460,10 @@ final class ContainerImpl implements Container {
 
   @Override
   public long initPid() throws ContainerException {
-    api.requireExists(name);
-    return 1;
+    return guarded(() -> {
+      api.requireExists(name);
+      return ProcessShaping.initPid(api, name);
+    });
   }
 
   @Override

@@ -13,6 +13,12 @@ import org.lmctfy.api.ContainerException;
 import org.lmctfy.api.proto.RunSpec;
 import org.lmctfy.spi.cgroup.KernelErrors;
 import org.lmctfy.spi.exec.HelperProcess;
+import org.lmctfy.spi.exec.NamespaceType;
+import org.lmctfy.spi.exec.Namespaces;
+import java.util.EnumSet;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
 
 /**
  * Starts commands through the native helper {@code lmctfy-exec} (native/), which joins the container's
@@ -21,7 +27,8 @@ import org.lmctfy.spi.exec.HelperProcess;
  * client, which starts a held helper of its own) speaks to it.
  */
 final class ExecHelper {
-  static final String RESOURCE = "/org/lmctfy/nativehelper/lmctfy-exec";
+  static final String DIR = "/org/lmctfy/nativehelper/";
+  static final String RESOURCE = DIR + "lmctfy-exec";
 
   private final Path stateDir;
   private volatile Path binary;
@@ -36,35 +43,58 @@ final class ExecHelper {
     this.binary = installed;
   }
 
-  /** The helper binary, extracted from the classpath into {@code <state>/bin} when missing or changed. */
+  /** The helper binary: the installed one, else extracted from the class path into {@code <state>/bin}. */
   Path binary() throws ContainerException {
     Path b = binary;
     if (b != null) {
       return b;
     }
-    synchronized (this) {
-      if (binary != null) {
-        return binary;
+    binary = extract("lmctfy-exec");
+    return binary;
+  }
+
+  /**
+   * A native program shipped beside the helper (e.g. {@code lmctfy-nsinit}): next to an installed helper
+   * (the distribution's libexec/), else extracted from the native jar.
+   */
+  Path program(String name) throws ContainerException {
+    if (!name.matches("lmctfy-[a-z]+")) {
+      throw ContainerException.invalidArgument("No native program " + name);
+    }
+    Path b = binary;
+    if (b != null && Files.isExecutable(b.resolveSibling(name))) {
+      return b.resolveSibling(name);
+    }
+    Path p = extracted.get(name);
+    if (p == null) {
+      p = extract(name);
+      extracted.put(name, p);
+    }
+    return p;
+  }
+
+  private final java.util.concurrent.ConcurrentHashMap<String, Path> extracted =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  private synchronized Path extract(String name) throws ContainerException {
+    String resource = DIR + name;
+    try (InputStream in = ExecHelper.class.getResourceAsStream(resource)) {
+      if (in == null) {
+        throw ContainerException.failedPrecondition("The native program " + resource + " is not on the class"
+            + " path (the native bundle is missing)");
       }
-      try (InputStream in = ExecHelper.class.getResourceAsStream(RESOURCE)) {
-        if (in == null) {
-          throw ContainerException.failedPrecondition("The exec helper " + RESOURCE + " is not on the class"
-              + " path (the native bundle is missing)");
-        }
-        byte[] bytes = in.readAllBytes();
-        Path dir = Files.createDirectories(stateDir.resolve("bin"));
-        Path target = dir.resolve("lmctfy-exec-" + Integer.toHexString(Arrays.hashCode(bytes)));
-        if (!Files.isExecutable(target) || Files.size(target) != bytes.length) {
-          Path tmp = Files.createTempFile(dir, "lmctfy-exec", ".tmp");
-          Files.write(tmp, bytes);
-          Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxr-xr-x"));
-          Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        }
-        binary = target;
-        return target;
-      } catch (IOException e) {
-        throw KernelErrors.map(e, "extract the exec helper into " + stateDir.resolve("bin"));
+      byte[] bytes = in.readAllBytes();
+      Path dir = Files.createDirectories(stateDir.resolve("bin"));
+      Path target = dir.resolve(name + "-" + Integer.toHexString(Arrays.hashCode(bytes)));
+      if (!Files.isExecutable(target) || Files.size(target) != bytes.length) {
+        Path tmp = Files.createTempFile(dir, name, ".tmp");
+        Files.write(tmp, bytes);
+        Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
       }
+      return target;
+    } catch (IOException e) {
+      throw KernelErrors.map(e, "extract " + name + " into " + stateDir.resolve("bin"));
     }
   }
 
@@ -72,8 +102,43 @@ final class ExecHelper {
    * Starts {@code command} inside {@code cgroupDirs}; returns its pid once it runs (execve succeeded).
    * HelperProcess validates the command first.
    */
-  long start(List<Path> cgroupDirs, List<String> command, RunSpec spec, Map<String, String> environment,
-      Path workingDirectory) throws ContainerException {
-    return HelperProcess.start(binary(), cgroupDirs, command, spec, environment, workingDirectory);
+  long start(List<Path> cgroupDirs, Namespaces namespaces, List<String> command, RunSpec spec,
+      Map<String, String> environment, Path workingDirectory) throws ContainerException {
+    return HelperProcess.start(binary(), cgroupDirs, namespaces, command, spec, environment, workingDirectory);
+  }
+
+  /** A container's init: detached, in new namespaces (names as the kernel's: pid, ipc, mnt, uts, ...). */
+  long startInit(List<Path> cgroupDirs, List<String> argv, Set<String> unshare, Optional<String> hostname,
+      boolean mountProc) throws ContainerException {
+    Set<NamespaceType> types = EnumSet.noneOf(NamespaceType.class);
+    for (String u : unshare) {
+      types.add(NamespaceType.valueOf(u.toUpperCase(Locale.ROOT)));
+    }
+    return HelperProcess.start(binary(), cgroupDirs, Namespaces.creating(types, hostname.orElse(null), mountProc),
+        argv, RunSpec.newBuilder().setFdPolicy(RunSpec.FdPolicy.DETACHED).build(), null, null);
+  }
+
+  /**
+   * The argument vector that execs {@code command} after joining {@code join} (Container.exec of a virtual
+   * host: the calling process, already in the container's cgroups, becomes the helper, which joins them).
+   */
+  List<String> execVector(Map<String, Path> join, List<String> command) throws ContainerException {
+    List<String> argv = new java.util.ArrayList<>(List.of(binary().toString()));
+    join.forEach((type, file) -> {
+      argv.add("--ns");
+      argv.add(type + "=" + file);
+    });
+    argv.add("--");
+    argv.addAll(command);
+    return argv;
+  }
+
+  static Namespaces joining(Map<String, Path> join) {
+    if (join.isEmpty()) {
+      return Namespaces.NONE;
+    }
+    Map<NamespaceType, Path> out = new java.util.EnumMap<>(NamespaceType.class);
+    join.forEach((type, file) -> out.put(NamespaceType.valueOf(type.toUpperCase(Locale.ROOT)), file));
+    return new Namespaces(out, Set.of(), null, false);
   }
 }

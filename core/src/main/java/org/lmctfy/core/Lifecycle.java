@@ -114,6 +114,7 @@ final class Lifecycle {
           CrashPoint.at("create.resource-made");
         }
         MembershipSettings.apply(tracking, n, spec, created);
+        ProcessShaping.start(api, n, created); // e.g. a virtual host's init, inside the cgroups just made
         api.state().write(n, record(tracking, n, spec, created));
         CrashPoint.at("create.record-written");
       } catch (ContainerException | RuntimeException e) {
@@ -131,6 +132,9 @@ final class Lifecycle {
     Path trackingDir = tracking.dir(n);
     for (ResourceHandler h : created) {
       ResourceRecord.Builder rr = ResourceRecord.newBuilder().setResource(h.resource());
+      if (h instanceof org.lmctfy.spi.ProcessCapability) {
+        rr.setShapesProcesses(true);
+      }
       for (Path d : h.cgroupDirs()) {
         if (!d.equals(trackingDir)) { // on cgroup2 resources share the tracking cgroup
           rr.addCgroupDir(d.toString());

@@ -36,7 +36,10 @@ final class ContainerCommands {
     public Integer call() throws ContainerException {
       byte[] input = LmctfyCommand.specInput(spec, config, true);
       ContainerSpec s = root.parse(input, ContainerSpec.newBuilder()).build();
-      root.api().create(name, s);
+      org.lmctfy.api.Container c = root.api().create(name, s);
+      if (s.hasVirtualHost()) {
+        root.output().add("init_pid", c.initPid()); // as lmctfy: a virtual host's init
+      }
       return 0;
     }
   }

@@ -123,8 +123,19 @@ final class RemoteApi implements ContainerApi {
       if (helper != null && Files.isExecutable(helper)) {
         HelperProcess.checkCommand(command);
         refusePaused();
-        return HelperProcess.startHeld(helper, pid -> enter(List.of(pid)), command,
-            spec == null ? RunSpec.getDefaultInstance() : spec, null, null);
+        try {
+          return HelperProcess.startHeld(helper, pid -> enter(List.of(pid)), command,
+              spec == null ? RunSpec.getDefaultInstance() : spec, null, null);
+        } catch (ContainerException e) {
+          // A virtual host takes no process from outside its namespaces: the daemon starts it there (root's).
+          if (e.code() != StatusCode.FAILED_PRECONDITION || initPid() == 1) {
+            throw e;
+          }
+          if (Posix.get().getuid() != 0) {
+            throw new ContainerException(StatusCode.PERMISSION_DENIED, "Running a command in virtual host " + name
+                + " needs root (joining its namespaces needs CAP_SYS_ADMIN)");
+          }
+        }
       }
       RunRequest.Builder r = RunRequest.newBuilder().setName(name).addAllCommand(command);
       if (spec != null) {
@@ -164,7 +175,15 @@ final class RemoteApi implements ContainerApi {
         throw ContainerException.internal("cannot list this process's threads: " + e, e);
       }
       refusePaused(); // entering a frozen container would freeze this very process
-      enter(tids);
+      try {
+        enter(tids);
+      } catch (ContainerException e) {
+        if (e.code() == StatusCode.FAILED_PRECONDITION && initPid() != 1) {
+          throw ContainerException.unimplemented("A foreground run in virtual host " + name + " through lmctfyd is"
+              + " not implemented: use run -n, or --embedded (as root)");
+        }
+        throw e;
+      }
       jnr.posix.POSIX posix = Posix.get();
       String[] env = System.getenv().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
           .toArray(String[]::new);
@@ -253,9 +272,7 @@ final class RemoteApi implements ContainerApi {
 
     @Override
     public long initPid() throws ContainerException {
-      // As the core (and lmctfy) without a virtual host: the machine's init.
-      session.call(Request.newBuilder().setExists(named()));
-      return 1;
+      return session.call(Request.newBuilder().setInitPid(named())).getPid();
     }
   }
 }

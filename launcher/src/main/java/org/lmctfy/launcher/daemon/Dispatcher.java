@@ -91,6 +91,7 @@ final class Dispatcher {
       case RUN -> out.setPid(api.get(absolute(req.getRun().getName())).run(req.getRun().getCommandList(),
           req.getRun().getSpec()));
       case SPEC -> out.setSpec(api.get(absolute(req.getSpec().getName())).spec());
+      case INIT_PID -> out.setPid(api.get(absolute(req.getInitPid().getName())).initPid());
       case LIST -> {
         ListRequest l = req.getList();
         Container c = api.get(absolute(l.getName()));
@@ -209,7 +210,7 @@ final class Dispatcher {
         }
       }
       default -> requireOwner(peer, ContainerName.of(absolute(nameOf(req))), switch (req.getCallCase()) {
-        case EXISTS, SPEC, LIST, STATS, NOTIFY -> "see";
+        case EXISTS, SPEC, LIST, STATS, NOTIFY, INIT_PID -> "see";
         case KILL_ALL -> "kill the processes of";
         default -> req.getCallCase().name().toLowerCase();
       });
@@ -222,6 +223,7 @@ final class Dispatcher {
       case EXISTS -> req.getExists().getName();
       case UPDATE -> req.getUpdate().getName();
       case SPEC -> req.getSpec().getName();
+      case INIT_PID -> req.getInitPid().getName();
       case LIST -> req.getList().getName();
       case PAUSE -> req.getPause().getName();
       case RESUME -> req.getResume().getName();

@@ -1,0 +1,151 @@
+package org.lmctfy.controller.namespace;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
+import org.lmctfy.api.ContainerException;
+import org.lmctfy.api.UpdatePolicy;
+import org.lmctfy.api.proto.ContainerSpec;
+import org.lmctfy.api.proto.VirtualHostSpec;
+import org.lmctfy.spi.ContainerContext;
+import org.lmctfy.spi.ProcessCapability;
+import org.lmctfy.spi.ProcessStarter;
+import org.lmctfy.spi.ResourceHandler;
+import org.lmctfy.spi.cgroup.ControlFiles;
+import org.lmctfy.spi.cgroup.Hierarchy;
+
+/** One virtual host: its init, found in the kernel, and the namespaces it holds. */
+final class VirtualHostHandler implements ResourceHandler, ProcessCapability {
+  /** The init program shipped beside the exec helper. */
+  static final String INIT = "lmctfy-nsinit";
+
+  private final ContainerContext container;
+  private final VirtualHostSpec spec;
+
+  VirtualHostHandler(ContainerContext container, VirtualHostSpec spec) {
+    this.container = container;
+    this.spec = spec;
+  }
+
+  /** The namespaces a virtual host has of its own: lmctfy's pid, ipc and mnt; uts with a hostname. */
+  Set<String> namespaceTypes() {
+    Set<String> out = new LinkedHashSet<>(List.of("pid", "ipc", "mnt"));
+    if (spec.hasVirtualHostname()) {
+      out.add("uts");
+    }
+    return out;
+  }
+
+  @Override
+  public String resource() {
+    return VirtualHostFactory.RESOURCE;
+  }
+
+  @Override
+  public void update(ContainerSpec s, UpdatePolicy policy) {
+    // Nothing to apply: validate refuses every change of virtual_host (UNIMPLEMENTED, as in lmctfy).
+  }
+
+  @Override
+  public void fillSpec(ContainerSpec.Builder out) {
+    out.setVirtualHost(spec);
+  }
+
+  @Override
+  public List<Path> cgroupDirs() {
+    return List.of(); // namespaces, not cgroups: the init lives in the container's membership cgroup
+  }
+
+  @Override
+  public void destroy() {
+    // The core has killed every process of the container, the init with them: killing PID 1 of a pid
+    // namespace ends the namespace (and its mounts go with the last reference).
+  }
+
+  @Override
+  public void start(ProcessStarter starter) throws ContainerException {
+    starter.start(List.of(starter.nativeProgram(INIT).toString()), namespaceTypes(),
+        spec.hasVirtualHostname() ? Optional.of(spec.getVirtualHostname()) : Optional.empty(), true);
+  }
+
+  @Override
+  public Map<String, Path> namespaces() throws ContainerException {
+    long init = requireInit();
+    Map<String, Path> out = new LinkedHashMap<>();
+    for (String type : namespaceTypes()) {
+      out.put(type, Path.of("/proc", Long.toString(init), "ns", type));
+    }
+    return out;
+  }
+
+  @Override
+  public void checkEnter(long tid) throws ContainerException {
+    long init = requireInit();
+    String theirs = namespaceOf(tid, "pid");
+    if (theirs.equals(namespaceOf(init, "pid"))) {
+      return; // already inside this virtual host
+    }
+    if (!theirs.equals(namespaceOf(ProcessHandle.current().pid(), "pid"))) {
+      throw ContainerException.failedPrecondition("Thread " + tid + " lives in another virtual host (pid namespace "
+          + theirs + "): it cannot enter " + container.name());
+    }
+    throw ContainerException.failedPrecondition("Thread " + tid + " runs outside virtual host " + container.name()
+        + ": a running process cannot be made to join its namespaces; start it there with run or exec");
+  }
+
+  @Override
+  public OptionalLong initPid() throws ContainerException {
+    return OptionalLong.of(requireInit());
+  }
+
+  private long requireInit() throws ContainerException {
+    OptionalLong init = findInit();
+    if (init.isEmpty()) {
+      throw ContainerException.failedPrecondition("The init of virtual host " + container.name() + " is gone"
+          + " (killed from outside?): its namespaces are lost; destroy and re-create it");
+    }
+    return init.getAsLong();
+  }
+
+  /** The process of the container's membership cgroup that is PID 1 of its own pid namespace. */
+  OptionalLong findInit() throws ContainerException {
+    Optional<Hierarchy> t = container.tree().layout().tracking();
+    if (t.isEmpty()) {
+      return OptionalLong.empty();
+    }
+    Path dir = container.tree().dir(t.get(), container.name());
+    if (!ControlFiles.exists(dir, "cgroup.procs")) {
+      return OptionalLong.empty();
+    }
+    for (long pid : ControlFiles.readLongs(dir, "cgroup.procs")) {
+      try {
+        for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+          if (line.startsWith("NSpid:")) {
+            String[] ids = line.substring(6).trim().split("\\s+");
+            if (ids.length >= 2 && ids[ids.length - 1].equals("1")) {
+              return OptionalLong.of(pid);
+            }
+          }
+        }
+      } catch (IOException e) {
+        // exited meanwhile
+      }
+    }
+    return OptionalLong.empty();
+  }
+
+  private static String namespaceOf(long pid, String type) throws ContainerException {
+    try {
+      return Files.readSymbolicLink(Path.of("/proc", Long.toString(pid), "ns", type)).toString();
+    } catch (IOException e) {
+      throw ContainerException.notFound("No such process or thread: " + pid);
+    }
+  }
+}

@@ -1,0 +1,188 @@
+package org.lmctfy.controller.namespace;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.lmctfy.core.testing.Specs.spec;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.lmctfy.api.Container;
+import org.lmctfy.api.ContainerException;
+import org.lmctfy.api.ListPolicy;
+import org.lmctfy.api.StatusCode;
+import org.lmctfy.api.UpdatePolicy;
+import org.lmctfy.api.proto.RunSpec;
+import org.lmctfy.core.testing.KernelFactories;
+import org.lmctfy.core.testing.KernelRoot;
+import org.lmctfy.core.testing.TestCgroupFactory;
+import org.lmctfy.spi.ResourceHandlerFactory;
+import org.lmctfy.spi.cgroup.CgroupLayout;
+
+/** Virtual hosts on the real kernel (root only): the real core, the namespace bundle's factory, lmctfy-nsinit. */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class VirtualHostKernelTest {
+  private static final RunSpec DETACHED = RunSpec.newBuilder().setFdPolicy(RunSpec.FdPolicy.DETACHED).build();
+
+  @TempDir Path tmp;
+  private KernelRoot k;
+  private VirtualHostFactory vhosts;
+  private final List<Long> started = new ArrayList<>();
+
+  @BeforeEach
+  void setUp() throws Exception {
+    KernelRoot.assumeKernel();
+    vhosts = new VirtualHostFactory();
+    List<ResourceHandlerFactory> all = new ArrayList<>(KernelFactories.standard(CgroupLayout.detect()));
+    all.add(vhosts);
+    k = new KernelRoot(all.toArray(new ResourceHandlerFactory[0]));
+    Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+  }
+
+  @AfterEach
+  void tearDown() throws Exception {
+    for (long pid : started) {
+      ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+    }
+    if (k != null) {
+      k.finish();
+    }
+  }
+
+  /** Runs a shell script in the container, detached; waits (bounded) for the file it writes last. */
+  private String runAndRead(Container c, String script, Path done) throws Exception {
+    started.add(c.run(List.of("/bin/sh", "-c", script), DETACHED));
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (!Files.exists(done) || Files.size(done) == 0) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("the command did not write " + done);
+      }
+      Thread.sleep(10);
+    }
+    Thread.sleep(20);
+    return Files.readString(done).trim();
+  }
+
+  private static String nsOf(long pid, String type) throws Exception {
+    return Files.readSymbolicLink(Path.of("/proc/" + pid + "/ns/" + type)).toString();
+  }
+
+  private static StatusCode codeOf(ThrowingCall call) {
+    try {
+      call.run();
+    } catch (ContainerException e) {
+      return e.code();
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+    throw new AssertionError("expected a ContainerException");
+  }
+
+  private interface ThrowingCall {
+    void run() throws Exception;
+  }
+
+  @Test
+  void aVirtualHostHasItsOwnPidIpcMountAndUtsNamespaces() throws Exception {
+    Container vh = k.api.create("/vh", spec("virtual_host { virtual_hostname: \"web1\" }"));
+    long init = vh.initPid();
+    assertThat(init).isGreaterThan(1);
+    String nspid = Files.readAllLines(Path.of("/proc/" + init + "/status")).stream()
+        .filter(l -> l.startsWith("NSpid:")).findFirst().orElseThrow();
+    assertThat(nspid.split("\\s+")).last().isEqualTo("1");
+    assertThat(vh.listProcesses(ListPolicy.SELF)).contains(init);
+    for (String type : List.of("pid", "ipc", "mnt", "uts")) {
+      assertThat(nsOf(init, type)).as(type).isNotEqualTo(nsOf(ProcessHandle.current().pid(), type));
+    }
+    // pid: the command sees the init as PID 1 and no process of the host; uts: the hostname.
+    Path out = tmp.resolve("pid");
+    String seen = runAndRead(vh, "cd /proc && echo \"$$ $(hostname) $(cat 1/cmdline | tr '\\0' ' ')"
+        + " $(ls -d [0-9]* | wc -l)\" > " + out, out);
+    String[] f = seen.split(" ");
+    assertThat(Long.parseLong(f[0])).as("its pid inside").isLessThan(100);
+    assertThat(f[1]).isEqualTo("web1");
+    assertThat(f[2]).endsWith(VirtualHostHandler.INIT);
+    assertThat(Integer.parseInt(f[f.length - 1])).as("processes it sees").isLessThan(10);
+    // mnt: a tmpfs mounted inside is invisible outside.
+    Path dir = Files.createDirectory(tmp.resolve("m"));
+    Path mounted = tmp.resolve("mounted");
+    assertThat(runAndRead(vh, "mount -t tmpfs tmpfs " + dir + " && echo in > " + dir + "/x && cat " + dir + "/x > "
+        + mounted, mounted)).isEqualTo("in");
+    assertThat(dir.resolve("x")).doesNotExist();
+    // ipc: a SysV segment made inside is invisible outside.
+    Path ipc = tmp.resolve("ipc");
+    String id = runAndRead(vh, "ipcmk -M 4096 | awk '{print $NF}' > " + ipc, ipc);
+    Process ipcs = new ProcessBuilder("ipcs", "-m", "-i", id).redirectErrorStream(true).start();
+    String outside = new String(ipcs.getInputStream().readAllBytes());
+    assertThat(ipcs.waitFor(10, TimeUnit.SECONDS)).isTrue();
+    assertThat(ipcs.exitValue()).as("ipcs -m -i %s outside: %s", id, outside).isNotZero();
+    // Destroy ends the init and every process of the virtual host.
+    k.api.destroy(vh);
+    assertThat(ProcessHandle.of(init).map(ProcessHandle::isAlive).orElse(false)).isFalse();
+    assertThat(k.leftovers()).isEmpty();
+  }
+
+  @Test
+  void theInitReapsOrphans() throws Exception {
+    Container vh = k.api.create("/vh", spec("virtual_host {}"));
+    Path out = tmp.resolve("orphan");
+    runAndRead(vh, "(sleep 0.3 &); echo started > " + out, out);
+    Thread.sleep(1500);
+    for (long pid : vh.listProcesses(ListPolicy.SELF)) {
+      String state = Files.readAllLines(Path.of("/proc/" + pid + "/status")).stream()
+          .filter(l -> l.startsWith("State:")).findFirst().orElse("");
+      assertThat(state).as("process %d", pid).doesNotContain("zombie");
+    }
+    assertThat(vh.listProcesses(ListPolicy.SELF)).containsExactly(vh.initPid());
+  }
+
+  @Test
+  void badSpecsGetPreciseCodes() throws Exception {
+    k.api.create("/vh", spec("virtual_host {}"));
+    assertThat(codeOf(() -> k.api.create("/vh/nested", spec("virtual_host {}")))).isEqualTo(StatusCode.UNIMPLEMENTED);
+    assertThat(codeOf(() -> k.api.create("/long", spec("virtual_host { virtual_hostname: \"" + "h".repeat(65)
+        + "\" }")))).isEqualTo(StatusCode.INVALID_ARGUMENT);
+    assertThat(codeOf(() -> k.api.create("/nul", spec("virtual_host { virtual_hostname: \"a\\000b\" }"))))
+        .isEqualTo(StatusCode.INVALID_ARGUMENT);
+    assertThat(codeOf(() -> k.api.create("/net", spec("virtual_host { network { } }"))))
+        .isEqualTo(StatusCode.UNIMPLEMENTED);
+    assertThat(codeOf(() -> k.api.get("/vh").update(spec("virtual_host { virtual_hostname: \"x\" }"),
+        UpdatePolicy.DIFF))).isEqualTo(StatusCode.UNIMPLEMENTED);
+    // A host process cannot be entered into a virtual host (it would stay outside its namespaces).
+    Process p = new ProcessBuilder("sleep", "30").start();
+    try {
+      assertThat(codeOf(() -> k.api.get("/vh").enter(List.of(p.pid())))).isEqualTo(StatusCode.FAILED_PRECONDITION);
+    } finally {
+      p.destroyForcibly();
+      p.waitFor(10, TimeUnit.SECONDS);
+    }
+    assertThat(k.leftovers()).allMatch(d -> d.getFileName().toString().equals("vh"));
+  }
+
+  /** Hot-swap: while the bundle is away nothing starts in a virtual host; back, it finds the running init. */
+  @Test
+  void withoutTheBundleNothingStartsAndItsReturnFindsTheInit() throws Exception {
+    Container vh = k.api.create("/vh", spec("virtual_host { virtual_hostname: \"web1\" }"));
+    long init = vh.initPid();
+    k.factories.remove(vhosts);
+    List<Long> before = vh.listProcesses(ListPolicy.SELF);
+    assertThatThrownBy(() -> vh.run(List.of("/bin/true"), DETACHED)).isInstanceOfSatisfying(ContainerException.class,
+        e -> {
+          assertThat(e.code()).isEqualTo(StatusCode.UNAVAILABLE);
+          assertThat(e.getMessage()).contains("virtualhost");
+        });
+    assertThat(vh.listProcesses(ListPolicy.SELF)).isEqualTo(before);
+    assertThat(ProcessHandle.of(init).map(ProcessHandle::isAlive).orElse(false)).isTrue();
+    k.factories.add(new VirtualHostFactory()); // a new instance, as after an update of the bundle
+    assertThat(vh.initPid()).isEqualTo(init);
+    Path out = tmp.resolve("back");
+    assertThat(runAndRead(vh, "hostname > " + out, out)).isEqualTo("web1");
+  }
+}
