@@ -1,64 +1,76 @@
 /*
- * lmctfy-exec: start a command whose first instruction already runs inside a container's cgroups
- * (DESIGN §5). The JVM cannot run code between fork and exec, so it spawns this helper, which:
- *   1. connects to the caller's status socket (close-on-exec),
- *   1a. with --hold, waits until the caller writes "g" on that socket (the caller has had this process placed
+ * lmctfy-exec: start a command whose first instruction already runs inside a container's cgroups and
+ * namespaces (DESIGN §3a, §5). The JVM cannot run code between fork and exec, so it spawns this helper,
+ * which, in this order:
+ *   1. connects to the caller's status socket (close-on-exec), before anything else, so that even a bad
+ *      argument reaches the caller,
+ *   2. with --hold, waits until the caller writes "g" on that socket (the caller has had this process placed
  *      into its container meanwhile, e.g. lmctfyd entering a non-root client's own process); end of stream
  *      instead ends the helper without running anything,
- *   2. writes its own pid into each given cgroup's cgroup.procs (moving the whole, single-threaded process),
- *   3. optionally starts a new session with stdio on /dev/null (RunSpec DETACHED),
- *   4. changes directory, marks every other descriptor close-on-exec,
- *   5. execve()s the command (absolute path, no PATH search).
- * Any failure is sent as "<errno> <step>: <detail>\n" on the status socket and the helper exits 127. A
- * successful execve closes the socket without a message, which tells the caller that the command runs.
+ *   3. writes its own pid into each given cgroup's cgroup.procs (moving the whole, single-threaded process),
+ *   4. joins the --ns namespaces (namespaces.c: all files opened first, then setns(2) in the kernel's order
+ *      user, cgroup, ipc, uts, net, pid, time, mnt whatever the order of the arguments), then creates the
+ *      --unshare ones (mnt: the whole tree made a recursive slave of the host's; uts: --hostname),
+ *   5. forks when a pid namespace is joined or created (a pid namespace takes effect for children only),
+ *      see "Forking" below,
+ *   6. (the command's process) with --mount-proc mounts a fresh proc on /proc, optionally starts a new
+ *      session with stdio on /dev/null (RunSpec DETACHED), changes directory, marks every other descriptor
+ *      close-on-exec,
+ *   7. execve()s the command (absolute path, no PATH search).
  *
- * usage: lmctfy-exec --status <socket> [--hold] [--cgroup <dir>]... [--cwd <dir>] [--detach] [--env K=V]...
- *        -- <cmd> [args]
+ * Status socket protocol (org.lmctfy.spi.exec.HelperProcess reads it):
+ *   - "pid <n>\n": only when the helper forked (step 5), written by the parent before the child may go on,
+ *     so it always comes first: <n> is the command's pid as the caller's pid namespace sees it;
+ *   - "<errno> <step>: <detail>\n": a step failed, in whichever process; that process exits 127 and the
+ *     command never runs;
+ *   - end of stream without an error line: the command runs (the socket is close-on-exec; a parent that
+ *     forked closes its copy after the pid line).
+ * Without --status these lines go to stderr.
+ *
+ * Forking (step 5):
+ *   - --unshare pid: the child is PID 1 of the new pid namespace and execs the command (a virtual host's
+ *     init, lmctfy-nsinit); the parent reports the pid line and exits 0 at once: the init outlives it;
+ *   - --ns pid=<path>: the parent stays as a relay, like nsenter(1): it reports the pid line, forwards
+ *     SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 to the child and ends as the child ends (its
+ *     exit status, or killed by the same signal). The relay stays in the container's cgroups and in every
+ *     joined namespace but pid. Should the relay itself be SIGKILLed, the command goes on, re-parented to the
+ *     namespace's init; a relay that fails after the child runs says so on stderr and exits 127.
+ *   - neither: no fork; the command keeps the helper's pid.
+ *
+ * usage: lmctfy-exec --status <socket> [--hold] [--cgroup <dir>]...
+ *            [--ns <type>=<path>]... [--unshare <type>[,<type>]...] [--hostname <name>] [--mount-proc]
+ *            [--cwd <dir>] [--detach] [--env K=V]... -- <cmd> [args]
+ *   --ns        type one of user, cgroup, ipc, uts, net, pid, mnt, time; path a namespace file such as
+ *               /proc/<pid>/ns/<type>; each type at most once. Joining mnt resets the working directory to
+ *               the namespace's root (give --cwd); join pid with it when that namespace has its own /proc,
+ *               or the command finds no /proc/self there. Joining time takes effect at once
+ *               (time_namespaces(7)): only pid makes the helper fork.
+ *   --unshare   new namespaces of the types ipc, uts, mnt, pid, net, cgroup (repeatable); a type may not be
+ *               both joined and unshared. net: a new network namespace has only a loopback device, down.
+ *   --hostname  the new UTS namespace's host name (needs --unshare uts; at most 64 bytes).
+ *   --mount-proc  mounts a proc for the new pid namespace on /proc (needs --unshare mnt,pid).
  */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+#include "namespaces.h"
+#include "report.h"
 
 #define MAX_CGROUPS 64
 #define MAX_ENV 1024
 
 extern char **environ;
-
-static int status_fd = -1;
-
-static void fail(int err, const char *fmt, ...) {
-  char msg[1024];
-  va_list ap;
-  va_start(ap, fmt);
-  int n = snprintf(msg, sizeof msg, "%d ", err);
-  if (n > 0 && (size_t)n < sizeof msg) {
-    n += vsnprintf(msg + n, sizeof msg - (size_t)n, fmt, ap);
-  }
-  va_end(ap);
-  if (n < 0) {
-    n = 0;
-  }
-  if ((size_t)n >= sizeof msg - 1) {
-    n = (int)sizeof msg - 2;
-  }
-  msg[n++] = '\n';
-  if (status_fd >= 0) {
-    ssize_t ignored = write(status_fd, msg, (size_t)n);
-    (void)ignored;
-  } else {
-    ssize_t ignored = write(2, msg, (size_t)n);
-    (void)ignored;
-  }
-  _exit(127);
-}
 
 static void join_cgroup(const char *dir) {
   char path[4096];
@@ -93,8 +105,18 @@ static void detach(void) {
   close(null);
 }
 
-/* Only stdio (and, until exec, the status socket) may reach the command. */
+/*
+ * Only stdio (and, until exec, the status socket) may reach the command. close_range() (Linux 5.11) does
+ * not depend on /proc: after joining a virtual host's mount namespace without its pid namespace, the
+ * /proc there is the virtual host's, where this process has no /proc/self.
+ */
 static void close_other_fds(void) {
+  if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) == 0) {
+    return;
+  }
+  if (errno != ENOSYS && errno != EINVAL) {
+    fail(errno, "close_range: %s", strerror(errno));
+  }
   DIR *d = opendir("/proc/self/fd");
   if (d == NULL) {
     fail(errno, "opendir /proc/self/fd: %s", strerror(errno));
@@ -113,8 +135,164 @@ static void close_other_fds(void) {
   closedir(d);
 }
 
+static int takes_value(const char *option) {
+  static const char *const with_value[] = {"--status", "--cgroup", "--ns", "--unshare", "--hostname", "--cwd",
+                                           "--env"};
+  for (size_t o = 0; o < sizeof with_value / sizeof with_value[0]; o++) {
+    if (strcmp(option, with_value[o]) == 0) {
+      return 1;
+    }
+  }
+  return 0;
+}
+
+static void connect_status(const char *status) {
+  struct sockaddr_un addr;
+  memset(&addr, 0, sizeof addr);
+  addr.sun_family = AF_UNIX;
+  if (strlen(status) >= sizeof addr.sun_path) {
+    fail(ENAMETOOLONG, "status socket %s: path too long", status);
+  }
+  strcpy(addr.sun_path, status);
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0 || connect(fd, (struct sockaddr *)&addr, sizeof addr) < 0) {
+    fail(errno, "status socket %s: %s", status, strerror(errno));
+  }
+  status_fd = fd;
+}
+
+/* What the forked child undoes before execve: the relay's blocked signals and SIGCHLD disposition. */
+static sigset_t exec_mask;
+static struct sigaction exec_sigchld;
+static int restore_signals;
+
+/* Ends this relay as its child ended: same exit status, or killed by the same signal (without a core). */
+static void end_like(int status) {
+  if (WIFEXITED(status)) {
+    _exit(WEXITSTATUS(status));
+  }
+  int sig = WTERMSIG(status);
+  struct rlimit no_core = {0, 0};
+  struct sigaction dfl;
+  memset(&dfl, 0, sizeof dfl);
+  dfl.sa_handler = SIG_DFL;
+  sigset_t only;
+  sigemptyset(&only);
+  sigaddset(&only, sig);
+  if (setrlimit(RLIMIT_CORE, &no_core) < 0 || (sig != SIGKILL && sigaction(sig, &dfl, NULL) < 0)
+      || sigprocmask(SIG_UNBLOCK, &only, NULL) < 0 || kill(getpid(), sig) < 0) {
+    fail(errno, "relay: ending by signal %d as the command did: %s", sig, strerror(errno));
+  }
+  _exit(128 + sig); /* not reached: the signal's default action ends this process */
+}
+
+/* The parent of a command that joined a pid namespace: forwards signals, ends as the child ends. */
+static void relay(pid_t child, const sigset_t *relayed) {
+  for (;;) {
+    siginfo_t info;
+    int sig = sigwaitinfo(relayed, &info);
+    if (sig < 0) {
+      if (errno == EINTR) {
+        continue;
+      }
+      fail(errno, "relay: sigwaitinfo: %s", strerror(errno));
+    }
+    if (sig != SIGCHLD) {
+      if (kill(child, sig) < 0 && errno != ESRCH) {
+        fail(errno, "relay: forwarding signal %d to %d: %s", sig, (int)child, strerror(errno));
+      }
+      continue;
+    }
+    int status;
+    pid_t r = waitpid(child, &status, WNOHANG);
+    if (r < 0) {
+      fail(errno, "relay: waitpid %d: %s", (int)child, strerror(errno));
+    }
+    if (r == child) {
+      end_like(status);
+    }
+  }
+}
+
+/*
+ * Forks the command's process. Returns in the child, once the parent has reported the child's pid. The
+ * parent never returns: with relay, it relays until the child ends; otherwise it exits 0.
+ */
+static void fork_command(int relaying, const char *pid_ns) {
+  sigset_t relayed;
+  sigemptyset(&relayed);
+  const int signals[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGCHLD};
+  for (size_t s = 0; s < sizeof signals / sizeof signals[0]; s++) {
+    sigaddset(&relayed, signals[s]);
+  }
+  /* Blocked before the fork, so that nothing sent to the relay meanwhile is lost; SIGCHLD not ignored,
+   * so that the child stays waitable. The child restores both just before execve. */
+  struct sigaction dfl;
+  memset(&dfl, 0, sizeof dfl);
+  dfl.sa_handler = SIG_DFL;
+  if (sigprocmask(SIG_BLOCK, &relayed, &exec_mask) < 0 || sigaction(SIGCHLD, &dfl, &exec_sigchld) < 0) {
+    fail(errno, "fork: preparing signals: %s", strerror(errno));
+  }
+  restore_signals = 1;
+  int go[2];
+  if (pipe2(go, O_CLOEXEC) < 0) {
+    fail(errno, "fork: pipe: %s", strerror(errno));
+  }
+  pid_t child = fork();
+  if (child < 0) {
+    if (errno == ENOMEM && pid_ns != NULL) {
+      /* alloc_pid() fails so in a pid namespace whose init has exited (pid_namespaces(7)) */
+      fail(ESRCH, "fork into pid namespace %s: its init has exited", pid_ns);
+    }
+    fail(errno, "fork: %s", strerror(errno));
+  }
+  if (child == 0) {
+    close(go[1]);
+    char g = 0;
+    ssize_t n;
+    do {
+      n = read(go[0], &g, 1);
+    } while (n < 0 && errno == EINTR);
+    if (n != 1 || g != 'g') {
+      _exit(127); /* the parent failed and said so: nothing runs */
+    }
+    close(go[0]);
+    return;
+  }
+  close(go[0]);
+  struct sigaction ign;
+  memset(&ign, 0, sizeof ign);
+  ign.sa_handler = SIG_IGN;
+  if (sigaction(SIGPIPE, &ign, NULL) < 0) { /* a dead reader is an error to report, not a silent death */
+    kill(child, SIGKILL);
+    fail(errno, "fork: ignoring SIGPIPE: %s", strerror(errno));
+  }
+  if (report_line("pid %d", (int)child) < 0) {
+    int err = errno;
+    kill(child, SIGKILL);
+    fail(err, "reporting the command's pid %d: %s", (int)child, strerror(err));
+  }
+  if (write(go[1], "g", 1) != 1) {
+    int err = errno;
+    kill(child, SIGKILL);
+    fail(err, "letting the command's process %d go on: %s", (int)child, strerror(err));
+  }
+  close(go[1]);
+  release_status(); /* from now on the socket ends when the child execs or reports its failure */
+  if (!relaying) {
+    _exit(0);
+  }
+  relay(child, &relayed);
+}
+
 int main(int argc, char **argv) {
-  const char *status = NULL;
+  /* The status socket first, so that every later error, argument errors too, reaches the caller. */
+  for (int a = 1; a + 1 < argc && strcmp(argv[a], "--") != 0; a += takes_value(argv[a]) ? 2 : 1) {
+    if (strcmp(argv[a], "--status") == 0) {
+      connect_status(argv[a + 1]);
+      break;
+    }
+  }
   const char *cwd = NULL;
   const char *cgroups[MAX_CGROUPS];
   int ncgroups = 0;
@@ -122,18 +300,28 @@ int main(int argc, char **argv) {
   int nenv = 0;
   int detached = 0;
   int hold = 0;
+  struct ns_request ns;
+  ns_request_init(&ns);
   int i = 1;
   for (; i < argc; i++) {
     if (strcmp(argv[i], "--") == 0) {
       i++;
       break;
     } else if (strcmp(argv[i], "--status") == 0 && i + 1 < argc) {
-      status = argv[++i];
+      i++; /* connected above */
     } else if (strcmp(argv[i], "--cgroup") == 0 && i + 1 < argc) {
       if (ncgroups == MAX_CGROUPS) {
         fail(E2BIG, "arguments: more than %d cgroups", MAX_CGROUPS);
       }
       cgroups[ncgroups++] = argv[++i];
+    } else if (strcmp(argv[i], "--ns") == 0 && i + 1 < argc) {
+      ns_add_join(&ns, argv[++i]);
+    } else if (strcmp(argv[i], "--unshare") == 0 && i + 1 < argc) {
+      ns_add_unshare(&ns, argv[++i]);
+    } else if (strcmp(argv[i], "--hostname") == 0 && i + 1 < argc) {
+      ns.hostname = argv[++i];
+    } else if (strcmp(argv[i], "--mount-proc") == 0) {
+      ns.mount_proc = 1;
     } else if (strcmp(argv[i], "--cwd") == 0 && i + 1 < argc) {
       cwd = argv[++i];
     } else if (strcmp(argv[i], "--env") == 0 && i + 1 < argc) {
@@ -150,21 +338,7 @@ int main(int argc, char **argv) {
     }
   }
   env[nenv] = NULL;
-
-  if (status != NULL) {
-    struct sockaddr_un addr;
-    memset(&addr, 0, sizeof addr);
-    addr.sun_family = AF_UNIX;
-    if (strlen(status) >= sizeof addr.sun_path) {
-      fail(ENAMETOOLONG, "status socket %s: path too long", status);
-    }
-    strcpy(addr.sun_path, status);
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0 || connect(fd, (struct sockaddr *)&addr, sizeof addr) < 0) {
-      fail(errno, "status socket %s: %s", status, strerror(errno));
-    }
-    status_fd = fd;
-  }
+  ns_check(&ns);
   if (i >= argc) {
     fail(EINVAL, "arguments: no command after --");
   }
@@ -187,6 +361,14 @@ int main(int argc, char **argv) {
   for (int c = 0; c < ncgroups; c++) {
     join_cgroup(cgroups[c]);
   }
+  ns_join(&ns);
+  ns_unshare(&ns);
+  if (ns_unshares_pid(&ns)) {
+    fork_command(0, NULL);
+    ns_mount_proc(&ns); /* PID 1 of the new namespace: its proc shows that namespace */
+  } else if (ns_joins_pid(&ns) != NULL) {
+    fork_command(1, ns_joins_pid(&ns));
+  }
   if (detached) {
     detach();
   }
@@ -194,6 +376,11 @@ int main(int argc, char **argv) {
     fail(errno, "chdir %s: %s", cwd, strerror(errno));
   }
   close_other_fds();
+  if (restore_signals) {
+    if (sigaction(SIGCHLD, &exec_sigchld, NULL) < 0 || sigprocmask(SIG_SETMASK, &exec_mask, NULL) < 0) {
+      fail(errno, "restoring the signal mask: %s", strerror(errno));
+    }
+  }
   execve(argv[i], &argv[i], nenv > 0 ? env : environ);
   fail(errno, "execve %s: %s", argv[i], strerror(errno));
   return 127;

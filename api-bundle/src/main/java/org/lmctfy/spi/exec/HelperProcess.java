@@ -22,11 +22,18 @@ import org.lmctfy.spi.cgroup.KernelErrors;
 
 /**
  * Starts a command through the native helper {@code lmctfy-exec} (DESIGN §5), so that it never runs outside
- * its container: either the helper joins the given cgroups itself before it execs ({@link #start}), or it
- * stops after starting until the caller has had it placed into the container by someone allowed to
- * ({@link #startHeld}: lmctfyd entering a non-root client's own process). The helper reports a failure of any
- * step on a Unix socket as {@code "<errno> <step>: <detail>"}; a successful execve closes that socket
- * silently.
+ * its container: either the helper joins the given cgroups, and namespaces ({@link Namespaces}), itself
+ * before it execs ({@link #start}), or it stops after starting until the caller has had it placed into the
+ * container by someone allowed to ({@link #startHeld}: lmctfyd entering a non-root client's own process).
+ *
+ * <p>The helper speaks on a Unix socket (protocol in native/src/main/c/lmctfy-exec.c): a line
+ * {@code "pid <n>"} first when it forked (a pid namespace joined or created: {@code <n>} is the command's
+ * pid as this process's pid namespace sees it), a line {@code "<errno> <step>: <detail>"} when a step
+ * failed (the command does not run), and nothing more once the command runs (its execve closes the
+ * socket). The pid {@code start} returns is the command's: the pid line's, or else the helper's own (it
+ * became the command). When the helper forked, the command is not this process's child: after joining a pid
+ * namespace the helper stays as its parent and ends with its status (signals relayed); after creating one
+ * (the command is PID 1 there) the helper exits at once and the command is re-parented.
  */
 public final class HelperProcess {
   /** Bounds on the helper's start (it has only a few system calls to make before execve). */
@@ -69,7 +76,19 @@ public final class HelperProcess {
    */
   public static long start(Path helper, List<Path> cgroupDirs, List<String> command, RunSpec spec,
       Map<String, String> environment, Path workingDirectory) throws ContainerException {
-    return start(helper, cgroupDirs, null, command, spec, environment, workingDirectory);
+    return start(helper, cgroupDirs, null, Namespaces.NONE, command, spec, environment, workingDirectory);
+  }
+
+  /**
+   * Starts {@code command} inside {@code cgroupDirs} and {@code namespaces} (the helper joins the cgroups,
+   * then joins and creates the namespaces); returns the command's pid, as this process's pid namespace sees
+   * it, once it runs (execve succeeded). A namespace the helper cannot join or create, or an unsound
+   * combination, fails with the helper's step and errno mapped as for cgroups (a file that is not a
+   * namespace of its type, a hostname over 64 bytes: INVALID_ARGUMENT), and nothing runs.
+   */
+  public static long start(Path helper, List<Path> cgroupDirs, Namespaces namespaces, List<String> command,
+      RunSpec spec, Map<String, String> environment, Path workingDirectory) throws ContainerException {
+    return start(helper, cgroupDirs, null, namespaces, command, spec, environment, workingDirectory);
   }
 
   /**
@@ -79,12 +98,19 @@ public final class HelperProcess {
    */
   public static long startHeld(Path helper, Placement placement, List<String> command, RunSpec spec,
       Map<String, String> environment, Path workingDirectory) throws ContainerException {
-    return start(helper, List.of(), placement, command, spec, environment, workingDirectory);
+    return start(helper, List.of(), placement, Namespaces.NONE, command, spec, environment, workingDirectory);
   }
 
-  private static long start(Path helper, List<Path> cgroupDirs, Placement placement, List<String> command,
-      RunSpec spec, Map<String, String> environment, Path workingDirectory) throws ContainerException {
+  private static long start(Path helper, List<Path> cgroupDirs, Placement placement, Namespaces namespaces,
+      List<String> command, RunSpec spec, Map<String, String> environment, Path workingDirectory)
+      throws ContainerException {
     checkCommand(command);
+    if (namespaces == null) {
+      throw ContainerException.invalidArgument("No namespaces given: use Namespaces.NONE for the caller's");
+    }
+    if (namespaces.hostname() != null && namespaces.hostname().indexOf('\0') >= 0) {
+      throw ContainerException.invalidArgument("The hostname contains a NUL character");
+    }
     if (spec.hasFdPolicy() && spec.getFdPolicy() == RunSpec.FdPolicy.UNKNOWN) {
       throw ContainerException.invalidArgument("RunSpec.fd_policy UNKNOWN is not a policy: use INHERIT or"
           + " DETACHED");
@@ -110,6 +136,7 @@ public final class HelperProcess {
         if (placement != null) {
           argv.add("--hold");
         }
+        argv.addAll(namespaces.helperArguments());
         if (workingDirectory != null) {
           argv.add("--cwd");
           argv.add(workingDirectory.toString());
@@ -133,7 +160,7 @@ public final class HelperProcess {
           pb.inheritIO();
         }
         Process process = pb.start();
-        String report;
+        Report report;
         try (SocketChannel peer = accept(server, process)) {
           if (placement != null) {
             try {
@@ -150,11 +177,11 @@ public final class HelperProcess {
           }
           report = readReport(peer, process, command.get(0));
         }
-        if (!report.isEmpty()) {
+        if (!report.failure().isEmpty()) {
           process.waitFor(START_TIMEOUT_MS, TimeUnit.MILLISECONDS);
-          throw failure(report, command.get(0));
+          throw failure(report.failure(), command.get(0));
         }
-        return process.pid();
+        return report.pid() > 0 ? report.pid() : process.pid();
       }
     } catch (IOException e) {
       throw KernelErrors.map(e, "start the exec helper for " + command.get(0));
@@ -200,11 +227,30 @@ public final class HelperProcess {
     }
   }
 
+  /** What the helper said: the command's pid when it forked (else 0), and a failure (else empty). */
+  private record Report(long pid, String failure) {
+    static Report parse(String text) {
+      String t = text.strip();
+      if (t.startsWith("pid ")) {
+        int nl = t.indexOf('\n');
+        String line = nl < 0 ? t : t.substring(0, nl);
+        String rest = nl < 0 ? "" : t.substring(nl + 1).strip();
+        try {
+          return new Report(Long.parseLong(line.substring(4).strip()), rest);
+        } catch (NumberFormatException e) {
+          return new Report(0, t);
+        }
+      }
+      return new Report(0, t);
+    }
+  }
+
   /**
    * Reads the helper's report until its execve closes the socket, or its report ends it; bounded: a helper
-   * that stops before its execve (its container was paused meanwhile) is killed and the start fails.
+   * that stops before its execve (its container was paused meanwhile) is killed, and so is the process it
+   * forked for the command, and the start fails.
    */
-  private static String readReport(SocketChannel peer, Process process, String command)
+  private static Report readReport(SocketChannel peer, Process process, String command)
       throws IOException, ContainerException {
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(START_TIMEOUT_MS);
     ByteBuffer buf = ByteBuffer.allocate(2048);
@@ -215,6 +261,10 @@ public final class HelperProcess {
         long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
         if (left <= 0) {
           process.destroyForcibly();
+          long forked = Report.parse(new String(buf.array(), 0, buf.position(), StandardCharsets.UTF_8)).pid();
+          if (forked > 0) {
+            ProcessHandle.of(forked).ifPresent(ProcessHandle::destroyForcibly);
+          }
           throw new ContainerException(StatusCode.DEADLINE_EXCEEDED, "Cannot run " + command + ": it did not"
               + " start within " + START_TIMEOUT_MS + " ms (is its container paused?); the helper was killed");
         }
@@ -225,7 +275,7 @@ public final class HelperProcess {
         }
       }
     }
-    return new String(buf.array(), 0, buf.position(), StandardCharsets.UTF_8).trim();
+    return Report.parse(new String(buf.array(), 0, buf.position(), StandardCharsets.UTF_8));
   }
 
   /** Maps the helper's "<errno> <step>: <detail>" to a status code. */
@@ -241,9 +291,10 @@ public final class HelperProcess {
     StatusCode code;
     switch (errno) {
       case 2: code = StatusCode.NOT_FOUND; break; // ENOENT
-      case 3: code = StatusCode.NOT_FOUND; break; // ESRCH
+      case 3: code = StatusCode.NOT_FOUND; break; // ESRCH (also: a pid namespace whose init has exited)
       case 1: case 13: code = StatusCode.PERMISSION_DENIED; break; // EPERM, EACCES
-      case 16: case 28: code = StatusCode.FAILED_PRECONDITION; break; // EBUSY (v2 internal process), ENOSPC (cpuset)
+      // EBUSY (v2 internal process), ENOSPC (cpuset; or a user.max_*_namespaces limit)
+      case 16: case 28: code = StatusCode.FAILED_PRECONDITION; break;
       case 8: case 22: code = StatusCode.INVALID_ARGUMENT; break; // ENOEXEC, EINVAL
       case 7: case 36: code = StatusCode.INVALID_ARGUMENT; break; // E2BIG, ENAMETOOLONG
       default: code = StatusCode.INTERNAL; break;
