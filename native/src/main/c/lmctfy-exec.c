@@ -267,7 +267,8 @@ static void fork_command(int relaying, const char *pid_ns) {
     kill(child, SIGKILL);
     fail(errno, "fork: ignoring SIGPIPE: %s", strerror(errno));
   }
-  if (report_line("pid %d", (int)child) < 0) {
+  /* Without a status socket (Container.exec: the caller is gone once it exec'd us) nobody wants the pid. */
+  if (status_fd >= 0 && report_line("pid %d", (int)child) < 0) {
     int err = errno;
     kill(child, SIGKILL);
     fail(err, "reporting the command's pid %d: %s", (int)child, strerror(err));

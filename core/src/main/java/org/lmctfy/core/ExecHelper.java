@@ -102,6 +102,11 @@ final class ExecHelper {
    * Starts {@code command} inside {@code cgroupDirs}; returns its pid once it runs (execve succeeded).
    * HelperProcess validates the command first.
    */
+  long start(List<Path> cgroupDirs, List<String> command, RunSpec spec, Map<String, String> environment,
+      Path workingDirectory) throws ContainerException {
+    return start(cgroupDirs, Namespaces.NONE, command, spec, environment, workingDirectory);
+  }
+
   long start(List<Path> cgroupDirs, Namespaces namespaces, List<String> command, RunSpec spec,
       Map<String, String> environment, Path workingDirectory) throws ContainerException {
     return HelperProcess.start(binary(), cgroupDirs, namespaces, command, spec, environment, workingDirectory);

@@ -214,4 +214,44 @@ class CliKernelIT {
     assertThat(dist.run(List.of(), null, "--embedded", "-l", "version").out())
         .isEqualTo(String.format("%-20s | %s%n%n", "version", "0.2.0-SNAPSHOT"));
   }
+
+  /** Issue 12: a virtual host from the command line, embedded and through lmctfyd. */
+  @ParameterizedTest
+  @EnumSource(Mode.class)
+  void aVirtualHost(Mode m) throws Exception {
+    setUp(m);
+    Dist.Result r = lmctfy("create", "/vh", "virtual_host { virtual_hostname: \"web1\" }");
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(r.out()).matches("init_pid=\"\\d+\"\\n");
+    String init = r.out().replaceAll("\\D", "");
+    assertThat(lmctfy("list", "pids", "/vh").out()).contains("pid=\"" + init + "\"");
+    if (m == Mode.EMBEDDED) {
+      r = lmctfy("run", "/vh", "ps ax");
+      assertThat(r.code()).as(r.err()).isZero();
+      assertThat(r.out()).contains("    1 ").contains("lmctfy-nsinit").doesNotContain("java");
+      r = lmctfy("run", "/vh", "hostname");
+      assertThat(r.code()).as(r.err()).isZero();
+      assertThat(r.out()).isEqualTo("web1\n");
+    } else {
+      // A foreground run through the daemon cannot join the namespaces (yet): said so, nothing runs.
+      r = lmctfy("run", "/vh", "hostname");
+      assertThat(r.code()).as(r.err()).isEqualTo(12);
+      assertThat(r.err()).startsWith("UNIMPLEMENTED: ").contains("run -n");
+    }
+    Path out = Files.createTempFile(dist.home.resolve("tmp"), "vh", ".out");
+    r = lmctfy("run", "-n", "/vh", "hostname > " + out + "; echo $$ >> " + out);
+    assertThat(r.code()).as(r.err()).isZero();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (Files.readString(out).split("\n").length < 2 && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    String[] lines = Files.readString(out).split("\n");
+    assertThat(lines[0]).isEqualTo("web1");
+    assertThat(Long.parseLong(lines[1])).as("its pid inside").isLessThan(100);
+    r = lmctfy("create", "/vh/nested", "virtual_host {}");
+    assertThat(r.code()).isEqualTo(12);
+    assertThat(r.err()).startsWith("UNIMPLEMENTED: ").contains("top-level");
+    assertThat(lmctfy("destroy", "-f", "/vh").code()).isZero();
+    assertThat(lmctfy("list", "containers", "/").out()).isEmpty();
+  }
 }

@@ -161,7 +161,8 @@ final class ContainerCommands {
 
     @Override
     public Integer call() throws ContainerException {
-      List<String> argv = command.size() == 1 && command.get(0).contains(" ")
+      // One argument with a space, or a bare name (no path), is a shell command line: "ps ax", "hostname".
+      List<String> argv = command.size() == 1 && (command.get(0).contains(" ") || !command.get(0).startsWith("/"))
           ? List.of("/bin/sh", "-c", command.get(0)) : command;
       Container c = root.api().get(name);
       if (background) {

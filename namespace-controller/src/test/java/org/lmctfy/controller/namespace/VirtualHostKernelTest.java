@@ -70,6 +70,16 @@ class VirtualHostKernelTest {
     return Files.readString(done).trim();
   }
 
+  /** Gone, or a zombie its (re-)parent has yet to reap: the machine's init reaps orphans in its own time. */
+  private static boolean deadOrZombie(long pid) throws Exception {
+    try {
+      return Files.readAllLines(Path.of("/proc/" + pid + "/status")).stream()
+          .anyMatch(l -> l.startsWith("State:") && l.contains("Z"));
+    } catch (java.nio.file.NoSuchFileException e) {
+      return true;
+    }
+  }
+
   private static String nsOf(long pid, String type) throws Exception {
     return Files.readSymbolicLink(Path.of("/proc/" + pid + "/ns/" + type)).toString();
   }
@@ -96,7 +106,8 @@ class VirtualHostKernelTest {
     assertThat(init).isGreaterThan(1);
     String nspid = Files.readAllLines(Path.of("/proc/" + init + "/status")).stream()
         .filter(l -> l.startsWith("NSpid:")).findFirst().orElseThrow();
-    assertThat(nspid.split("\\s+")).last().isEqualTo("1");
+    String[] ids = nspid.split("\\s+");
+    assertThat(ids[ids.length - 1]).isEqualTo("1");
     assertThat(vh.listProcesses(ListPolicy.SELF)).contains(init);
     for (String type : List.of("pid", "ipc", "mnt", "uts")) {
       assertThat(nsOf(init, type)).as(type).isNotEqualTo(nsOf(ProcessHandle.current().pid(), type));
@@ -108,7 +119,7 @@ class VirtualHostKernelTest {
     String[] f = seen.split(" ");
     assertThat(Long.parseLong(f[0])).as("its pid inside").isLessThan(100);
     assertThat(f[1]).isEqualTo("web1");
-    assertThat(f[2]).endsWith(VirtualHostHandler.INIT);
+    assertThat(f[2]).contains(VirtualHostHandler.INIT);
     assertThat(Integer.parseInt(f[f.length - 1])).as("processes it sees").isLessThan(10);
     // mnt: a tmpfs mounted inside is invisible outside.
     Path dir = Files.createDirectory(tmp.resolve("m"));
@@ -116,16 +127,17 @@ class VirtualHostKernelTest {
     assertThat(runAndRead(vh, "mount -t tmpfs tmpfs " + dir + " && echo in > " + dir + "/x && cat " + dir + "/x > "
         + mounted, mounted)).isEqualTo("in");
     assertThat(dir.resolve("x")).doesNotExist();
-    // ipc: a SysV segment made inside is invisible outside.
+    // ipc: a SysV segment made inside (of an unusual size) is invisible outside.
     Path ipc = tmp.resolve("ipc");
-    String id = runAndRead(vh, "ipcmk -M 4096 | awk '{print $NF}' > " + ipc, ipc);
-    Process ipcs = new ProcessBuilder("ipcs", "-m", "-i", id).redirectErrorStream(true).start();
+    assertThat(runAndRead(vh, "ipcmk -M 123457 >/dev/null && ipcs -m | grep -c ' 123457 ' > " + ipc, ipc))
+        .isEqualTo("1");
+    Process ipcs = new ProcessBuilder("ipcs", "-m").redirectErrorStream(true).start();
     String outside = new String(ipcs.getInputStream().readAllBytes());
     assertThat(ipcs.waitFor(10, TimeUnit.SECONDS)).isTrue();
-    assertThat(ipcs.exitValue()).as("ipcs -m -i %s outside: %s", id, outside).isNotZero();
+    assertThat(outside).doesNotContain(" 123457 ");
     // Destroy ends the init and every process of the virtual host.
     k.api.destroy(vh);
-    assertThat(ProcessHandle.of(init).map(ProcessHandle::isAlive).orElse(false)).isFalse();
+    assertThat(deadOrZombie(init)).as("the init after destroy").isTrue();
     assertThat(k.leftovers()).isEmpty();
   }
 
@@ -179,7 +191,7 @@ class VirtualHostKernelTest {
           assertThat(e.getMessage()).contains("virtualhost");
         });
     assertThat(vh.listProcesses(ListPolicy.SELF)).isEqualTo(before);
-    assertThat(ProcessHandle.of(init).map(ProcessHandle::isAlive).orElse(false)).isTrue();
+    assertThat(deadOrZombie(init)).isFalse();
     k.factories.add(new VirtualHostFactory()); // a new instance, as after an update of the bundle
     assertThat(vh.initPid()).isEqualTo(init);
     Path out = tmp.resolve("back");
