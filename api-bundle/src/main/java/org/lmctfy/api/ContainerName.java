@@ -25,7 +25,7 @@ public final class ContainerName implements Comparable<ContainerName> {
   private static final List<String> RESERVED_PREFIXES = List.of(
       "cgroup.", "cpu.", "cpuacct.", "cpuset.", "memory.", "memsw.", "blkio.", "io.", "freezer.", "devices.",
       "pids.", "hugetlb.", "net_cls.", "net_prio.", "perf_event.", "rdma.", "misc.", "irq.", "dmem.", "job.",
-      "rlimit.");
+      "rlimit.", "debug.");
 
   public static final ContainerName ROOT = new ContainerName(List.of());
 
@@ -49,11 +49,16 @@ public final class ContainerName implements Comparable<ContainerName> {
   /**
    * Resolves {@code name} (absolute or relative) against {@code current}, cleans it and validates it.
    *
+   * @param current the container relative names resolve against; may be null for an absolute name
    * @throws ContainerException INVALID_ARGUMENT naming the offending character or component
    */
   public static ContainerName resolve(String name, ContainerName current) throws ContainerException {
     if (name == null || name.isEmpty()) {
       throw ContainerException.invalidArgument("Container name is empty");
+    }
+    if (current == null && !name.startsWith("/")) {
+      throw ContainerException.invalidArgument("Container name \"" + printable(name)
+          + "\" is relative and there is no current container to resolve it against");
     }
     if (name.length() > 4 * MAX_LENGTH) {
       throw ContainerException.invalidArgument(
@@ -92,7 +97,7 @@ public final class ContainerName implements Comparable<ContainerName> {
 
   /** Whether {@code component} is a valid single component (no '/', '.' or '..'), without an exception. */
   public static boolean isValidComponent(String component) {
-    if (component.isEmpty() || component.length() > MAX_COMPONENT_LENGTH) {
+    if (component == null || component.isEmpty() || component.length() > MAX_COMPONENT_LENGTH) {
       return false;
     }
     for (int i = 0; i < component.length(); i++) {
@@ -171,10 +176,18 @@ public final class ContainerName implements Comparable<ContainerName> {
     return isRoot() ? this : new ContainerName(new ArrayList<>(components.subList(0, components.size() - 1)));
   }
 
-  /** The child with one more (already valid) component. */
+  /**
+   * The child with one more component.
+   *
+   * @throws ContainerException INVALID_ARGUMENT when {@code component} is not one valid component ("", ".",
+   *     "..", a '/', a reserved name) or the child's name would be too long
+   */
   public ContainerName child(String component) throws ContainerException {
-    if (component.contains("/")) {
-      throw ContainerException.invalidArgument("Component \"" + component + "\" contains '/'");
+    if (component == null || component.isEmpty() || component.equals(".") || component.equals("..")
+        || component.contains("/")) {
+      // resolve() would clean these away and answer this container or its parent, not a child.
+      throw ContainerException.invalidArgument("Component \"" + printable(component) + "\" of a child of "
+          + absolute + " is not a container name component (one name without '/', not \".\" or \"..\")");
     }
     return resolve(component, this);
   }

@@ -8,6 +8,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class ContainerNameTest {
   private static final ContainerName TOP = name("/top");
@@ -96,6 +97,7 @@ class ContainerNameTest {
         Arguments.of("/pids.max", "\"pids.\""),
         Arguments.of("/freezer.state", "\"freezer.\""),
         Arguments.of("/blkio.weight", "\"blkio.\""),
+        Arguments.of("/debug.cgroup_css_links", "\"debug.\""),
         Arguments.of("/" + "a".repeat(256), "limit is 255"),
         Arguments.of(("/" + "a".repeat(200)).repeat(6), "limit is 1024"),
         Arguments.of("x".repeat(5000), "limit is 1024"));
@@ -114,6 +116,35 @@ class ContainerNameTest {
   void nullIsInvalid() {
     assertThatThrownBy(() -> ContainerName.resolve(null, TOP)).isInstanceOf(ContainerException.class)
         .hasMessageContaining("empty");
+  }
+
+  @Test
+  void relativeNamesWithoutCurrentContainerAreInvalid() throws ContainerException {
+    assertThatThrownBy(() -> ContainerName.resolve("a", null))
+        .isInstanceOfSatisfying(ContainerException.class,
+            e -> assertThat(e.code()).isEqualTo(StatusCode.INVALID_ARGUMENT))
+        .hasMessageContaining("relative");
+    // An absolute name needs no current container.
+    assertThat(ContainerName.resolve("/a/../b", null).toString()).isEqualTo("/b");
+  }
+
+  @Test
+  void nullComponentIsInvalid() {
+    assertThat(ContainerName.isValidComponent(null)).isFalse();
+    assertThatThrownBy(() -> ContainerName.ROOT.child(null))
+        .isInstanceOfSatisfying(ContainerException.class,
+            e -> assertThat(e.code()).isEqualTo(StatusCode.INVALID_ARGUMENT));
+  }
+
+  /** child() adds exactly one component: "." and ".." are navigation, not components. */
+  @ParameterizedTest(name = "[{index}] \"{0}\"")
+  @ValueSource(strings = {"..", ".", "", "/", "a/b", "./a", "a/..", ".hidden", "tasks", "debug.x"})
+  void childRefusesWhatIsNotOneValidComponent(String component) {
+    assertThat(ContainerName.isValidComponent(component)).isFalse();
+    assertThatThrownBy(() -> TOP.child(component))
+        .isInstanceOfSatisfying(ContainerException.class,
+            e -> assertThat(e.code()).isEqualTo(StatusCode.INVALID_ARGUMENT))
+        .hasMessageContaining("\"" + component + "\"");
   }
 
   @Test

@@ -114,6 +114,27 @@ class SpecFormatTest {
     assertThat(back).isEqualTo(s);
   }
 
+  /**
+   * Text that is not a spec must not pass for binary: "mem 100" is valid wire format (fields 6 and 13, which
+   * ContainerSpec does not define), and was accepted as an empty spec, creating a container without limits.
+   */
+  @Test
+  void fieldsUnknownToTheSpecAreRefusedNotIgnored() {
+    assertThatThrownBy(() -> spec("mem 100"))
+        .isInstanceOfSatisfying(ContainerException.class,
+            e -> assertThat(e.code()).isEqualTo(StatusCode.INVALID_ARGUMENT))
+        .hasMessageContaining("not valid text format").hasMessageContaining("field 6");
+    // A binary spec from a version with more fields, nested: refused naming the field, not half applied.
+    ContainerSpec newer = ContainerSpec.newBuilder().setCpu(CpuSpec.newBuilder().setLimit(250)
+        .setUnknownFields(com.google.protobuf.UnknownFieldSet.newBuilder().addField(999,
+            com.google.protobuf.UnknownFieldSet.Field.newBuilder().addVarint(1).build()).build())).build();
+    assertThatThrownBy(() -> SpecFormat.parse(newer.toByteArray(), ContainerSpec.newBuilder(),
+        TypeRegistry.getEmptyTypeRegistry()))
+        .isInstanceOfSatisfying(ContainerException.class,
+            e -> assertThat(e.code()).isEqualTo(StatusCode.INVALID_ARGUMENT))
+        .hasMessageContaining("field cpu.999");
+  }
+
   @Test
   void vendorExtensionsNeedTheirType() throws ContainerException {
     // A vendor's message type, here played by CpuSpec, resolved through the registry.

@@ -178,18 +178,6 @@ public final class LmctfyCommand implements Callable<Integer> {
 
   /** Text format (then binary), as lmctfy; or JSON when the input is a JSON object. */
   <B extends com.google.protobuf.Message.Builder> B parse(byte[] input, B builder) throws ContainerException {
-    String text = new String(input, java.nio.charset.StandardCharsets.UTF_8).strip();
-    if (text.startsWith("{") && text.endsWith("}")) {
-      try {
-        com.google.protobuf.util.JsonFormat.parser().usingTypeRegistry(
-            com.google.protobuf.util.JsonFormat.TypeRegistry.newBuilder().add(extensionDescriptors()).build())
-            .merge(text, builder);
-        return builder;
-      } catch (com.google.protobuf.InvalidProtocolBufferException e) {
-        throw ContainerException.invalidArgument("Cannot parse the JSON " + builder.getDescriptorForType().getName()
-            + ": " + e.getMessage());
-      }
-    }
-    return SpecFormat.parse(input, builder, typeRegistry());
+    return SpecParser.parse(input, builder, extensionDescriptors());
   }
 }

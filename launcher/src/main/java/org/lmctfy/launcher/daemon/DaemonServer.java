@@ -1,6 +1,5 @@
 package org.lmctfy.launcher.daemon;
 
-import com.google.protobuf.InvalidProtocolBufferException;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
@@ -218,22 +217,14 @@ public final class DaemonServer implements AutoCloseable {
         Peer peer = Peer.of(ch);
         InputStream in = new BufferedInputStream(Frames.input(ch), 8192);
         while (!closing) {
-          byte[] frame;
-          try {
-            frame = Frames.read(in, this);
-          } catch (Frames.BadFrame e) {
-            send(Dispatcher.error(0, ContainerException.invalidArgument("lmctfyd: " + e.getMessage())));
-            return;
-          }
-          if (frame == null) {
-            return;
-          }
           Request req;
           try {
-            req = Request.parseFrom(frame);
-          } catch (InvalidProtocolBufferException e) {
-            send(Dispatcher.error(0, ContainerException.invalidArgument("lmctfyd: not a Request message: "
-                + e.getMessage())));
+            req = Frames.readRequest(in, this);
+          } catch (ContainerException e) {
+            send(Dispatcher.error(0, e));
+            return;
+          }
+          if (req == null) {
             return;
           }
           inFlight.incrementAndGet();

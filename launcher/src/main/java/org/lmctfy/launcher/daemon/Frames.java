@@ -1,5 +1,6 @@
 package org.lmctfy.launcher.daemon;
 
+import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.MessageLite;
 import java.io.EOFException;
 import java.io.IOException;
@@ -7,6 +8,8 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
+import org.lmctfy.api.ContainerException;
+import org.lmctfy.api.proto.Request;
 
 /**
  * lmctfyd's framing: each message preceded by its length as a base-128 varint (protobuf's delimited format),
@@ -60,17 +63,38 @@ public final class Frames {
     if (len > MAX_FRAME) {
       throw new BadFrame("frame of " + len + " bytes exceeds the limit of " + MAX_FRAME);
     }
-    byte[] payload = new byte[(int) len];
-    int off = 0;
-    while (off < payload.length) {
-      int n = in.read(payload, off, payload.length - off);
-      if (n < 0) {
-        throw new BadFrame("truncated frame: " + off + " of " + len + " bytes arrived");
-      }
-      off += n;
+    // Memory grows with the bytes that arrive, not with the length a client announces: 256 connections
+    // announcing 4 MiB each and sending nothing more would otherwise hold 1 GiB until the reaper comes.
+    byte[] payload = in.readNBytes((int) len);
+    if (payload.length < len) {
+      throw new BadFrame("truncated frame: " + payload.length + " of " + len + " bytes arrived");
     }
     progress.frameDone();
     return payload;
+  }
+
+  /**
+   * Reads and decodes the daemon's next request; null on a clean end of stream between frames.
+   *
+   * @throws ContainerException INVALID_ARGUMENT for a bad frame or one that is not a Request (the daemon
+   *     replies with it and closes the connection)
+   * @throws IOException when the connection fails
+   */
+  static Request readRequest(InputStream in, Progress progress) throws IOException, ContainerException {
+    byte[] frame;
+    try {
+      frame = read(in, progress);
+    } catch (BadFrame e) {
+      throw ContainerException.invalidArgument("lmctfyd: " + e.getMessage());
+    }
+    if (frame == null) {
+      return null;
+    }
+    try {
+      return Request.parseFrom(frame);
+    } catch (InvalidProtocolBufferException e) {
+      throw ContainerException.invalidArgument("lmctfyd: not a Request message: " + e.getMessage());
+    }
   }
 
   public static void write(OutputStream out, MessageLite m) throws IOException {
