@@ -125,7 +125,8 @@ class VirtualHostHelperKernelTest {
         "/bin/sh", "-c", "exit 7").redirectErrorStream(true).start();
     assertThat(exit7.waitFor(30, TimeUnit.SECONDS)).isTrue();
     assertThat(exit7.exitValue()).isEqualTo(7);
-    assertThat(new String(exit7.getInputStream().readAllBytes())).matches("pid \\d+\n");
+    // Without a status socket (Container.exec) the pid is nobody's business: nothing is printed.
+    assertThat(new String(exit7.getInputStream().readAllBytes())).isEmpty();
     Process usr1 = new ProcessBuilder(exec.toString(), "--ns", "pid=/proc/" + init + "/ns/pid", "--",
         "/bin/sh", "-c", "kill -USR1 $$").redirectErrorStream(true).start();
     assertThat(usr1.waitFor(30, TimeUnit.SECONDS)).isTrue();
