@@ -69,9 +69,10 @@ final class ImplicitResources {
   }
 
   private void write(Set<String> resources) throws ContainerException {
-    Path tmp = file.resolveSibling(file.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
     try {
       Files.createDirectories(file.getParent());
+      // A temp file of its own per writer: concurrent first creates write the same set.
+      Path tmp = Files.createTempFile(file.getParent(), file.getFileName() + ".", ".tmp");
       Files.writeString(tmp, String.join("\n", resources) + "\n");
       Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     } catch (IOException e) {

@@ -94,7 +94,7 @@ final class Intents {
   private void write(ContainerName name, Op op, byte[] payload, long pid, long startTime)
       throws ContainerException {
     Path f = file(name, op);
-    Path tmp = dir.resolve(f.getFileName() + "." + Owner.PID + ".tmp");
+    Path tmp = dir.resolve(f.getFileName() + "." + Owner.PID + "-" + Thread.currentThread().getId() + ".tmp");
     byte[] head = (pid + " " + startTime + "\n").getBytes(StandardCharsets.US_ASCII);
     byte[] all = Arrays.copyOf(head, head.length + payload.length);
     System.arraycopy(payload, 0, all, head.length, payload.length);
@@ -202,7 +202,7 @@ final class Intents {
       if (entry.endsWith(".tmp")) {
         String[] parts = entry.split("\\.");
         try {
-          long pid = Long.parseLong(parts[parts.length - 2]);
+          long pid = Long.parseLong(parts[parts.length - 2].split("-")[0]);
           if (!Files.exists(Path.of("/proc", Long.toString(pid)))) {
             Files.deleteIfExists(dir.resolve(entry));
           }

@@ -106,6 +106,7 @@ class DaemonRequestFuzzTest {
       case EXISTS -> owned(api, req.getExists().getName(), false);
       case UPDATE -> owned(api, req.getUpdate().getName(), false);
       case SPEC -> owned(api, req.getSpec().getName(), false);
+      case INIT_PID -> owned(api, req.getInitPid().getName(), false);
       case LIST -> owned(api, req.getList().getName(), false);
       case PAUSE -> owned(api, req.getPause().getName(), false);
       case RESUME -> owned(api, req.getResume().getName(), false);
