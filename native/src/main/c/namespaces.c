@@ -126,6 +126,25 @@ void ns_join(const struct ns_request *r) {
            name_of_flag(actual), types[t].name);
     }
   }
+  /*
+   * setns(CLONE_NEWNS) puts the caller at the root of the mount namespace, which is not the root of a target
+   * that runs chrooted (or pivoted) inside it: like nsenter --root, take the target's root when the
+   * namespace is named as a process's (/proc/<pid>/ns/mnt), opened before any setns.
+   */
+  int root_fd = -1;
+  for (int t = 0; t < NS_TYPES; t++) {
+    unsigned pid;
+    char tail[8];
+    if (fds[t] >= 0 && types[t].flag == CLONE_NEWNS
+        && sscanf(r->join[t], "/proc/%u/ns/%7s", &pid, tail) == 2 && strcmp(tail, "mnt") == 0) {
+      char root[64];
+      snprintf(root, sizeof root, "/proc/%u/root", pid);
+      root_fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      if (root_fd < 0) {
+        fail(errno, "namespace root %s: %s", root, strerror(errno));
+      }
+    }
+  }
   for (int t = 0; t < NS_TYPES; t++) {
     if (fds[t] < 0) {
       continue;
@@ -134,6 +153,12 @@ void ns_join(const struct ns_request *r) {
       fail(errno, "setns %s %s: %s", types[t].name, r->join[t], strerror(errno));
     }
     close(fds[t]);
+  }
+  if (root_fd >= 0) {
+    if (fchdir(root_fd) < 0 || chroot(".") < 0) {
+      fail(errno, "the mount namespace's root (the target's /): %s", strerror(errno));
+    }
+    close(root_fd);
   }
 }
 
