@@ -74,14 +74,11 @@ public final class ContainerApiComponent implements ContainerApi {
   private ContainerApiImpl open(List<String> s) throws ContainerException {
     ContainerApiImpl api = new ContainerApiImpl(CgroupLayout.detect(), s.get(0), Path.of(s.get(1)), factories,
         s.get(2).isBlank() ? null : Path.of(s.get(2)));
-    // What a process killed in the middle of an operation left is finished or undone before the first call.
-    for (String line : api.recover()) {
-      LOG.log(System.Logger.Level.WARNING, "recovery: " + line);
-    }
+    // What a process killed in the middle of an operation left is finished or undone in the background (and
+    // again as controllers bind, which may be after the core).
+    api.scheduleRecovery();
     return api;
   }
-
-  private static final System.Logger LOG = System.getLogger(ContainerApiComponent.class.getName());
 
   private static List<String> settings(BundleContext context, Map<String, Object> config) {
     return List.of(setting(context, config, CGROUP_ROOT, "/"), setting(context, config, STATE_DIR, "/run/lmctfy"),

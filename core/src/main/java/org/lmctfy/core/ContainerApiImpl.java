@@ -98,6 +98,38 @@ public final class ContainerApiImpl implements ContainerApi, AutoCloseable {
     Optional<ResourceHandlerFactory> f = factories.get(resource);
     if (f.isPresent()) {
       notifications.rearm(resource, (name, spec) -> new ContainerImpl(this, name).resourceProbe(f.get(), spec));
+      scheduleRecovery(); // what waited for this controller (a dead process's update or destroy) can go on
+    }
+  }
+
+  private static final System.Logger LOG = System.getLogger(ContainerApiImpl.class.getName());
+  private final java.util.concurrent.atomic.AtomicBoolean recoveryPending =
+      new java.util.concurrent.atomic.AtomicBoolean();
+  private final java.util.concurrent.ExecutorService recovery = java.util.concurrent.Executors.newSingleThreadExecutor(
+      r -> {
+        Thread t = new Thread(r, "lmctfy-recovery");
+        t.setDaemon(true);
+        return t;
+      });
+
+  /**
+   * Recovery in the background (docs/ARCHITECTURE.md, "Crash consistency"): at start and whenever a controller
+   * arrives, since an interrupted update or destroy may need a controller that binds after the core. Requests
+   * are served meanwhile; one that meets a dead process's intent finishes or undoes it itself.
+   */
+  public void scheduleRecovery() {
+    if (!recoveryPending.compareAndSet(false, true)) {
+      return; // one is queued already: it will see everything
+    }
+    try {
+      recovery.execute(() -> {
+        recoveryPending.set(false);
+        for (String line : recover()) {
+          LOG.log(System.Logger.Level.WARNING, "recovery: " + line);
+        }
+      });
+    } catch (java.util.concurrent.RejectedExecutionException closed) {
+      recoveryPending.set(false);
     }
   }
 
@@ -125,6 +157,7 @@ public final class ContainerApiImpl implements ContainerApi, AutoCloseable {
   @Override
   public void close() {
     factories.removeListener(swapListener);
+    recovery.shutdownNow();
     notifications.close();
   }
 
@@ -326,8 +359,28 @@ public final class ContainerApiImpl implements ContainerApi, AutoCloseable {
     lifecycle.destroy(ContainerName.of(container.name()));
   }
 
-  /** Thaws containers given parents first (on v1 a child cannot thaw while its parent is frozen). */
-  void thawTopDown(List<ContainerName> parentsFirst) {
+  /**
+   * Thaws containers given parents first (on v1 a child cannot thaw while its parent is frozen). Called when
+   * killed processes linger: if a resource of one of them has no active controller (a swap), nothing can
+   * thaw it, and waiting out the kill's bound would only end in "unkillable": UNAVAILABLE at once instead.
+   */
+  void thawTopDown(List<ContainerName> parentsFirst) throws ContainerException {
+    for (ContainerName x : parentsFirst) {
+      if (x.isRoot()) {
+        continue;
+      }
+      Optional<ContainerRecord> r = state.read(x);
+      if (r.isEmpty()) {
+        continue;
+      }
+      for (ResourceRecord rr : r.get().getResourceList()) {
+        if (factories.get(rr.getResource()).isEmpty()) {
+          throw ContainerException.unavailable("Processes of " + x + " linger after SIGKILL while resource "
+              + rr.getResource() + " of it has no active controller (bundle missing or stopped): a paused"
+              + " container's processes cannot die until it is resumed; retry when the controller is back");
+        }
+      }
+    }
     for (ContainerName x : parentsFirst) {
       thaw(x);
     }

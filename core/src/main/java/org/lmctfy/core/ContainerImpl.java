@@ -97,8 +97,12 @@ final class ContainerImpl implements Container {
 
   @Override
   public void enter(List<Long> tids) throws ContainerException {
+    // Under the container's lock: a destroy (which kills, then removes the cgroups, under it) either sees the
+    // entered threads or comes after and finds them gone with the container.
     guarded(() -> {
-      enterUnguarded(tids);
+      try (ContainerLocks.Held lock = api.locks().lock(name, "enter into " + name)) {
+        enterUnguarded(tids);
+      }
       return null;
     });
   }
@@ -179,7 +183,11 @@ final class ContainerImpl implements Container {
 
   @Override
   public long run(List<String> command, RunSpec spec) throws ContainerException {
-    return guarded(() -> runUnguarded(command, spec));
+    return guarded(() -> {
+      try (ContainerLocks.Held lock = api.locks().lock(name, "run in " + name)) {
+        return runUnguarded(command, spec);
+      }
+    });
   }
 
   private long runUnguarded(List<String> command, RunSpec spec) throws ContainerException {

@@ -41,6 +41,7 @@ final class ContainerUpdate {
       }
       // Resources every container gets (claimed by an empty spec, e.g. freezer) are not named by updates.
       Set<String> implicit = SpecResources.implicit(api.factories().all());
+      implicit.addAll(api.implicitResources().known()); // also while such a controller is away (a swap)
       TreeSet<String> used = new TreeSet<>(SpecResources.mentioned(spec, api.factories().all()));
       used.removeAll(implicit);
       for (String r : used) {

@@ -221,8 +221,10 @@ final class Lifecycle {
       throw ContainerException.invalidArgument("The root container / cannot be destroyed");
     }
     Tracking tracking = api.tracking();
+    boolean tookOver;
     try (ContainerLocks.Held lock = api.locks().lock(n, "destroy " + n)) {
       Optional<Intents.Intent> mine = intents.read(n, Intents.Op.DESTROY);
+      tookOver = mine.isPresent();
       if (mine.isPresent() && !mine.get().stale()) {
         throw ContainerException.notFound("Container " + n + " does not exist (it is being destroyed by "
             + mine.get().owner() + ")");
@@ -243,7 +245,7 @@ final class Lifecycle {
       // Failed, not killed (a process that survives SIGKILL, a paused ancestor, the caller inside): a container
       // left whole is usable again; one half removed stays being destroyed, for the next destroy to finish.
       try {
-        if (intact(tracking, n)) {
+        if (intact(tracking, n) && !tookOver) { // a destroy taken over from a dead process stays to be done
           intents.delete(n, Intents.Op.DESTROY);
         } else {
           intents.abandon(n, Intents.Op.DESTROY);
@@ -402,6 +404,20 @@ final class Lifecycle {
 
   // ------------------------------------------------------------------ recovery
 
+  /** Every resource the container records has an active controller (a thaw, a removal may need it). */
+  private boolean controllersPresent(ContainerName n) throws ContainerException {
+    Optional<ContainerRecord> r = api.state().read(n);
+    if (r.isEmpty()) {
+      return true;
+    }
+    for (ResourceRecord rr : r.get().getResourceList()) {
+      if (api.factories().get(rr.getResource()).isEmpty()) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   /**
    * Finishes or undoes what dead processes left (stale intents), shallow containers first. Called when the
    * API starts (daemon, embedded CLI); what fails here is retried by the next operation that meets it.
@@ -433,6 +449,10 @@ final class Lifecycle {
             done.add("undid the interrupted create of " + i.name());
             break;
           case DESTROY:
+            if (!controllersPresent(i.name())) {
+              done.add("the interrupted destroy of " + i.name() + " waits for its controllers");
+              break;
+            }
             if (destroyed.stream().noneMatch(d -> d.isAncestorOrSelf(i.name()))) {
               finishDestroy(i.name());
               destroyed.add(i.name());

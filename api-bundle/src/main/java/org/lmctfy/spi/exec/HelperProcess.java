@@ -167,7 +167,9 @@ public final class HelperProcess {
               placement.place(process.pid());
             } catch (ContainerException | RuntimeException e) {
               peer.close(); // the held helper reads end-of-file and exits without running anything
-              process.waitFor(START_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+              if (!process.waitFor(500, TimeUnit.MILLISECONDS)) {
+                process.destroyForcibly(); // placed half-way into a frozen cgroup, it cannot read: killed
+              }
               throw e;
             }
             ByteBuffer go = ByteBuffer.wrap(new byte[] {'g'});
