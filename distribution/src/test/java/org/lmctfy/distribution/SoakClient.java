@@ -46,6 +46,9 @@ final class SoakClient implements Runnable {
   }
 
   static final List<String> SLEEP = List.of("/bin/sleep", "5");
+  /** A cgroup the kernel would not remove (EBUSY): the daemon's message names it. */
+  private static final java.util.regex.Pattern BUSY =
+      java.util.regex.Pattern.compile("rmdir (/\\S+): Device or resource busy");
   private static final int TOTAL_WEIGHT = java.util.Arrays.stream(Op.values()).mapToInt(o -> o.weight).sum();
 
   final String id;
@@ -143,6 +146,10 @@ final class SoakClient implements Runnable {
     } catch (ContainerException e) {
       String outcome = outcome(e);
       figures.count(op.name().toLowerCase(), outcome, e.getMessage());
+      java.util.regex.Matcher busy = BUSY.matcher(String.valueOf(e.getMessage()));
+      if (busy.find()) { // what the kernel still holds there, read at once for the log
+        detail += (detail.isEmpty() ? "" : "; ") + "busy " + SoakInvariants.describeCgroup(Path.of(busy.group(1)));
+      }
       journal.op(id, op.name().toLowerCase(), name, detail, outcome + ": " + oneLine(e.getMessage()), elapsedMs(t0));
       if (!expected(op, e)) {
         figures.fail(journal.now() + " " + id + " " + op + " " + name + " [" + detail + "]: unexpected " + e.code()

@@ -103,7 +103,7 @@ final class SoakInvariants {
       if (!ours) {
         bad.add(new Violation(name, "stray cgroup " + dir + (names.contains(name) ? " (container " + name
             + " is listed but its record does not name this cgroup)" : " (no listed container " + name + ")")
-            + pendingIntents(name)));
+            + pendingIntents(name) + " " + describeCgroup(dir)));
       }
     }
     for (String file : entries(records)) {
@@ -239,6 +239,40 @@ final class SoakInvariants {
           .orElse("") + ")");
     }
     return left;
+  }
+
+  /**
+   * What keeps a cgroup busy, for a diagnosis: its tasks (command, state, cgroups in the other hierarchies) and
+   * its child directories, as the kernel shows them now.
+   */
+  static String describeCgroup(Path dir) {
+    StringBuilder b = new StringBuilder("[tasks:");
+    try {
+      Path tasks = Files.exists(dir.resolve("tasks")) ? dir.resolve("tasks") : dir.resolve("cgroup.procs");
+      for (String pid : Files.readAllLines(tasks)) {
+        Path proc = Path.of("/proc", pid.strip());
+        String state = "?";
+        String comm = "?";
+        String cgroups = "?";
+        try {
+          comm = Files.readString(proc.resolve("comm")).strip();
+          state = Files.readAllLines(proc.resolve("status")).stream().filter(l -> l.startsWith("State:"))
+              .findFirst().orElse("State: ?").substring(6).strip();
+          cgroups = String.join(" ", Files.readAllLines(proc.resolve("cgroup")));
+        } catch (IOException e) {
+          // exited meanwhile
+        }
+        b.append(' ').append(pid.strip()).append('(').append(comm).append(", ").append(state).append(", ")
+            .append(cgroups).append(')');
+      }
+      b.append("; children:");
+      try (Stream<Path> s = Files.list(dir)) {
+        s.filter(Files::isDirectory).forEach(c -> b.append(' ').append(c.getFileName()));
+      }
+    } catch (IOException e) {
+      b.append(" unreadable: ").append(e);
+    }
+    return b.append(']').toString();
   }
 
   /** The intent files naming {@code name}, for a violation's message. */
