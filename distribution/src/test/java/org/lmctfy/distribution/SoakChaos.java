@@ -104,6 +104,19 @@ final class SoakChaos {
     return String.join(", ", n);
   }
 
+  /** The running daemon's threads (jstack, bounded), saved next to the soak's log; returns the file. */
+  Path threadDump(Path dir, String prefix) throws Exception {
+    Path out = dir.resolve(prefix + "-threads-" + daemon.pid() + "-" + System.currentTimeMillis() + ".txt");
+    Path jstack = Path.of(System.getProperty("java.home"), "bin", "jstack");
+    Process p = new ProcessBuilder(jstack.toString(), Long.toString(daemon.pid())).redirectErrorStream(true)
+        .redirectOutput(out.toFile()).start();
+    if (!p.waitFor(30, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+    }
+    journal.event("threads of lmctfyd pid " + daemon.pid() + " saved to " + out);
+    return out;
+  }
+
   /** The daemons' logs, oldest first. */
   List<Path> logs() throws IOException {
     try (Stream<Path> s = Files.list(dist.home)) {

@@ -227,14 +227,25 @@ class SoakKernelIT {
     boolean everyJarIn = !chaos.swapped();
     chaos.start();
     long t0 = System.nanoTime();
-    Dist.await("the core of the restarted lmctfyd answering", 120_000, () -> {
-      try {
-        checker().get("/");
-        return true;
-      } catch (ContainerException e) {
-        return false;
-      }
-    });
+    String[] last = {""};
+    try {
+      Dist.await("the core of the restarted lmctfyd answering", 120_000, () -> {
+        try {
+          checker().get("/");
+          return true;
+        } catch (ContainerException e) {
+          last[0] = e.code() + ": " + e.getMessage();
+          return false;
+        }
+      });
+    } catch (AssertionError e) {
+      Path stacks = chaos.threadDump(Path.of("target"), "soak-" + seed);
+      figures.fail(journal.now() + " the core of the restarted lmctfyd did not answer in 120 s (last answer: " + last[0]
+          + "); its threads: " + stacks.toAbsolutePath());
+      chaos.kill();
+      chaos.start();
+      return;
+    }
     long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
     coreDelays.add(ms);
     List<String> recovered = chaos.currentRecoveries();
@@ -273,13 +284,18 @@ class SoakKernelIT {
     throw new AssertionError("cannot connect to lmctfyd at " + socket + " for 60 s");
   }
 
-  /** An operation running longer than its bound is a hang: reported, and its connection closed to end it. */
-  private void watchdog() {
+  /**
+   * An operation running longer than its bound is a hang: reported with the daemon's threads, and its connection
+   * closed to end it.
+   */
+  private void watchdog() throws Exception {
     long now = System.nanoTime();
     for (SoakClient c : clients) {
       long since = c.since;
       if (since != 0 && now - since > TimeUnit.SECONDS.toNanos(OP_BOUND_S)) {
-        figures.fail(journal.now() + " " + c.id + " hung: " + c.current + " for more than " + OP_BOUND_S + " s");
+        Path stacks = chaos.threadDump(Path.of("target"), "soak-" + seed);
+        figures.fail(journal.now() + " " + c.id + " hung: " + c.current + " for more than " + OP_BOUND_S + " s;"
+            + " lmctfyd's threads: " + stacks.toAbsolutePath());
         c.abort();
       }
     }
@@ -303,8 +319,19 @@ class SoakKernelIT {
     }
     try {
       ContainerApi api = checker();
+      // Another test run's .ci/host-reset removes every lmctfy-test-* root it finds, live ones too.
+      Path tracking = k.rootDir(k.layout.tracking().orElseThrow());
+      assertThat(tracking).as("the test root (removed by someone else?)").isDirectory();
       Dist.await("every controller active again (spec of " + SENTINEL + " complete)", 60_000, () -> {
-        ContainerSpec s = checker().get(SENTINEL).spec();
+        ContainerSpec s;
+        try {
+          s = checker().get(SENTINEL).spec();
+        } catch (ContainerException e) {
+          if (e.code() == org.lmctfy.api.StatusCode.NOT_FOUND) {
+            throw new AssertionError("the test's own container " + SENTINEL + " vanished: " + e.getMessage(), e);
+          }
+          return false;
+        }
         return s.getUnavailableResourcesCount() == 0 && s.hasCpu() && s.hasMemory();
       });
       List<String> intents = invariants.intentFiles();
