@@ -110,7 +110,13 @@ class SoakKernelIT {
         }
       } finally {
         if (k != null) {
-          k.close(); // whatever the daemon left: processes killed, cgroups and state removed
+          try {
+            k.close(); // whatever the daemon left: processes killed, cgroups and state removed
+          } finally {
+            // close() skips the removal when the API's own close fails, e.g. with a NoClassDefFoundError when a
+            // concurrent mvn install replaced the core jar under this JVM (seen on the shared machine).
+            KernelRoot.removeTree(k.layout, k.root, k.stateDir);
+          }
         }
       }
     }
