@@ -461,6 +461,10 @@ final class Lifecycle {
             done.add("finished the interrupted destroy of " + i.name());
             break;
           case UPDATE:
+            if (!controllersPresent(i.name())) {
+              done.add("the interrupted update of " + i.name() + " waits for its controllers");
+              break;
+            }
             if (UpdateJournal.recover(api, i.name())) {
               done.add("rolled back the interrupted update of " + i.name());
             }
