@@ -348,6 +348,9 @@ final class ContainerImpl implements Container {
     try (ContainerLocks.Held lock = api.locks().lock(name)) {
       freezer().thaw();
     }
+    if (api.lifecycle().intents().any()) {
+      api.scheduleRecovery(); // a destroy below this container waited for it to be resumed
+    }
   }
 
   @Override

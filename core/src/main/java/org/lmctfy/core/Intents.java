@@ -167,6 +167,11 @@ final class Intents {
     }
   }
 
+  /** Whether any intent is on record (one directory read). */
+  boolean any() {
+    return !org.lmctfy.spi.cgroup.ControlFiles.entries(dir).isEmpty();
+  }
+
   /** Every intent on record, shallow containers first (a parent's destroy before its children's). */
   List<Intent> all() throws ContainerException {
     List<Intent> out = new ArrayList<>();
