@@ -212,6 +212,11 @@ class VirtualHostHelperKernelTest {
     Expect.code(() -> HelperProcess.start(exec, dirs(), Namespaces.creating(VHOST, "x", true), touch,
         RunSpec.getDefaultInstance(), null, tmp.resolve("no-such-dir")), StatusCode.NOT_FOUND, "chdir");
     assertThat(marker).as("nothing ran").doesNotExist();
+    // The failed helpers leave the cgroup as they exit and are reaped (slowly under emulation): bounded wait.
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+    while (!vh.listProcesses(ListPolicy.SELF).equals(List.of(init)) && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
     assertThat(vh.listProcesses(ListPolicy.SELF)).as("only the init is left").containsExactly(init);
   }
 
