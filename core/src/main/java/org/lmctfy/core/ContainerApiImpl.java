@@ -366,19 +366,11 @@ public final class ContainerApiImpl implements ContainerApi, AutoCloseable {
    */
   void thawTopDown(List<ContainerName> parentsFirst) throws ContainerException {
     for (ContainerName x : parentsFirst) {
-      if (x.isRoot()) {
-        continue;
-      }
-      Optional<ContainerRecord> r = state.read(x);
-      if (r.isEmpty()) {
-        continue;
-      }
-      for (ResourceRecord rr : r.get().getResourceList()) {
-        if (factories.get(rr.getResource()).isEmpty()) {
-          throw ContainerException.unavailable("Processes of " + x + " linger after SIGKILL while resource "
-              + rr.getResource() + " of it has no active controller (bundle missing or stopped): a paused"
-              + " container's processes cannot die until it is resumed; retry when the controller is back");
-        }
+      Optional<ResourceRecord> absent = absentController(x, false);
+      if (absent.isPresent()) {
+        throw ContainerException.unavailable("Processes of " + x + " linger after SIGKILL while resource "
+            + absent.get().getResource() + " of it has no active controller (bundle missing or stopped): a paused"
+            + " container's processes cannot die until it is resumed; retry when the controller is back");
       }
     }
     for (ContainerName x : parentsFirst) {
@@ -410,6 +402,25 @@ public final class ContainerApiImpl implements ContainerApi, AutoCloseable {
         }
       }
     }
+  }
+
+  /**
+   * A resource the container records whose controller is not active now (a swap), if any; only those that
+   * shape processes when {@code shapingOnly}. Empty for the root and for a container without a record.
+   */
+  Optional<ResourceRecord> absentController(ContainerName n, boolean shapingOnly) throws ContainerException {
+    if (n.isRoot()) {
+      return Optional.empty();
+    }
+    Optional<ContainerRecord> r = state.read(n);
+    if (r.isPresent()) {
+      for (ResourceRecord rr : r.get().getResourceList()) {
+        if ((!shapingOnly || rr.getShapesProcesses()) && factories.get(rr.getResource()).isEmpty()) {
+          return Optional.of(rr);
+        }
+      }
+    }
+    return Optional.empty();
   }
 
   /** Thaws a container whose controller can freeze; a failure leaves the kill to report what survived. */

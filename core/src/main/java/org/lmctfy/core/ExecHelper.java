@@ -129,10 +129,7 @@ final class ExecHelper {
    */
   List<String> execVector(Map<String, Path> join, List<String> command) throws ContainerException {
     List<String> argv = new java.util.ArrayList<>(List.of(binary().toString()));
-    join.forEach((type, file) -> {
-      argv.add("--ns");
-      argv.add(type + "=" + file);
-    });
+    argv.addAll(joining(join).helperArguments());
     argv.add("--");
     argv.addAll(command);
     return argv;

@@ -406,17 +406,9 @@ final class Lifecycle {
 
   /** Every resource the container records has an active controller (a thaw, a removal may need it). */
   private boolean controllersPresent(ContainerName n) throws ContainerException {
-    Optional<ContainerRecord> r = api.state().read(n);
-    if (r.isEmpty()) {
-      return true;
-    }
-    for (ResourceRecord rr : r.get().getResourceList()) {
-      if (api.factories().get(rr.getResource()).isEmpty()) {
-        return false;
-      }
-    }
-    return true;
+    return api.absentController(n, false).isEmpty();
   }
+
 
   /**
    * Finishes or undoes what dead processes left (stale intents), shallow containers first. Called when the

@@ -10,7 +10,6 @@ import java.util.OptionalLong;
 import java.util.Set;
 import org.lmctfy.api.ContainerException;
 import org.lmctfy.api.ContainerName;
-import org.lmctfy.api.proto.ContainerRecord;
 import org.lmctfy.api.proto.ResourceRecord;
 import org.lmctfy.spi.ProcessCapability;
 import org.lmctfy.spi.ProcessStarter;
@@ -99,16 +98,11 @@ final class ProcessShaping {
    */
   private static void refuseAbsent(ContainerApiImpl api, ContainerName n) throws ContainerException {
     for (ContainerName at = n; !at.isRoot(); at = at.parent()) {
-      Optional<ContainerRecord> rec = api.state().read(at);
-      if (rec.isEmpty()) {
-        continue;
-      }
-      for (ResourceRecord rr : rec.get().getResourceList()) {
-        if (rr.getShapesProcesses() && api.factories().get(rr.getResource()).isEmpty()) {
-          throw ContainerException.unavailable("Container " + at + " isolates " + rr.getResource()
-              + ", whose controller is not active (bundle missing or stopped): a process would run outside its "
-              + rr.getResource() + "; retry when it is back");
-        }
+      Optional<ResourceRecord> rr = api.absentController(at, true);
+      if (rr.isPresent()) {
+        String r = rr.get().getResource();
+        throw ContainerException.unavailable("Container " + at + " isolates " + r + ", whose controller is not"
+            + " active (bundle missing or stopped): a process would run outside its " + r + "; retry when it is back");
       }
     }
   }

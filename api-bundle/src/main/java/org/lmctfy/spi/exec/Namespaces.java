@@ -61,8 +61,8 @@ public record Namespaces(Map<NamespaceType, Path> join, Set<NamespaceType> unsha
     return join.containsKey(NamespaceType.PID) || unshare.contains(NamespaceType.PID);
   }
 
-  /** lmctfy-exec's arguments for these namespaces. */
-  List<String> helperArguments() {
+  /** lmctfy-exec's arguments for these namespaces (also for exec'ing the helper in a caller's place). */
+  public List<String> helperArguments() {
     List<String> argv = new ArrayList<>();
     join.forEach((type, path) -> {
       argv.add("--ns");
