@@ -40,6 +40,8 @@
  * usage: lmctfy-exec --status <socket> [--hold] [--cgroup <dir>]...
  *            [--ns <type>=<path>]... [--unshare <type>[,<type>]...] [--hostname <name>] [--mount-proc]
  *            [--cwd <dir>] [--detach] [--env K=V]... -- <cmd> [args]
+ *        lmctfy-exec [--status <socket>] [options as above] --unshare pid,... --init --
+ *        lmctfy-exec --serve <socket> --status <socket>
  *   --ns        type one of user, cgroup, ipc, uts, net, pid, mnt, time; path a namespace file such as
  *               /proc/<pid>/ns/<type>; each type at most once. Joining mnt resets the working directory to
  *               the namespace's root (give --cwd); join pid with it when that namespace has its own /proc,
@@ -49,6 +51,9 @@
  *               both joined and unshared. net: a new network namespace has only a loopback device, down.
  *   --hostname  the new UTS namespace's host name (needs --unshare uts; at most 64 bytes).
  *   --mount-proc  mounts a proc for the new pid namespace on /proc (needs --unshare mnt,pid).
+ *   --init      instead of a command, PID 1 of the new pid namespace runs lmctfy-nsinit's init (init.c)
+ *               built into this helper: the same behaviour without an exec.
+ *   --serve     a server of helpers (see serve() below): one process forked per request.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -58,17 +63,23 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "init.h"
 #include "namespaces.h"
 #include "report.h"
 
 #define MAX_CGROUPS 64
 #define MAX_ENV 1024
+#define MAX_REQUEST (4 << 20) /* bytes of one server request: more than the kernel's default ARG_MAX */
+#define MAX_REQUEST_ARGS 65536
 
 extern char **environ;
 
@@ -146,15 +157,20 @@ static int takes_value(const char *option) {
   return 0;
 }
 
+static int unix_socket(const char *path, struct sockaddr_un *addr) {
+  memset(addr, 0, sizeof *addr);
+  addr->sun_family = AF_UNIX;
+  if (strlen(path) >= sizeof addr->sun_path) {
+    errno = ENAMETOOLONG;
+    return -1;
+  }
+  strcpy(addr->sun_path, path);
+  return socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+}
+
 static void connect_status(const char *status) {
   struct sockaddr_un addr;
-  memset(&addr, 0, sizeof addr);
-  addr.sun_family = AF_UNIX;
-  if (strlen(status) >= sizeof addr.sun_path) {
-    fail(ENAMETOOLONG, "status socket %s: path too long", status);
-  }
-  strcpy(addr.sun_path, status);
-  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  int fd = unix_socket(status, &addr);
   if (fd < 0 || connect(fd, (struct sockaddr *)&addr, sizeof addr) < 0) {
     fail(errno, "status socket %s: %s", status, strerror(errno));
   }
@@ -286,7 +302,7 @@ static void fork_command(int relaying, const char *pid_ns) {
   relay(child, &relayed);
 }
 
-int main(int argc, char **argv) {
+static int helper_main(int argc, char **argv) {
   /* The status socket first, so that every later error, argument errors too, reaches the caller. */
   for (int a = 1; a + 1 < argc && strcmp(argv[a], "--") != 0; a += takes_value(argv[a]) ? 2 : 1) {
     if (strcmp(argv[a], "--status") == 0) {
@@ -301,6 +317,7 @@ int main(int argc, char **argv) {
   int nenv = 0;
   int detached = 0;
   int hold = 0;
+  int init = 0;
   struct ns_request ns;
   ns_request_init(&ns);
   int i = 1;
@@ -334,16 +351,24 @@ int main(int argc, char **argv) {
       detached = 1;
     } else if (strcmp(argv[i], "--hold") == 0) {
       hold = 1;
+    } else if (strcmp(argv[i], "--init") == 0) {
+      init = 1;
     } else {
       fail(EINVAL, "arguments: unknown option %s", argv[i]);
     }
   }
   env[nenv] = NULL;
   ns_check(&ns);
-  if (i >= argc) {
+  if (init) {
+    if (i < argc) {
+      fail(EINVAL, "arguments: --init takes no command (it runs the built-in init)");
+    }
+    if (!ns_unshares_pid(&ns)) {
+      fail(EINVAL, "arguments: --init needs --unshare pid (the init is PID 1 of a new pid namespace)");
+    }
+  } else if (i >= argc) {
     fail(EINVAL, "arguments: no command after --");
-  }
-  if (argv[i][0] != '/') {
+  } else if (argv[i][0] != '/') {
     fail(EINVAL, "command %s: not an absolute path", argv[i]);
   }
   if (hold) {
@@ -376,6 +401,14 @@ int main(int argc, char **argv) {
   if (cwd != NULL && chdir(cwd) < 0) {
     fail(errno, "chdir %s: %s", cwd, strerror(errno));
   }
+  if (init) {
+    /* lmctfy-nsinit's code without its exec: the status socket ends here, as an execve would end it */
+    release_status();
+    if (close_range(3, ~0U, 0) < 0 && errno != ENOSYS) {
+      perror("lmctfy-exec --init: close_range");
+    }
+    return nsinit_run();
+  }
   close_other_fds();
   if (restore_signals) {
     if (sigaction(SIGCHLD, &exec_sigchld, NULL) < 0 || sigprocmask(SIG_SETMASK, &exec_mask, NULL) < 0) {
@@ -385,4 +418,167 @@ int main(int argc, char **argv) {
   execve(argv[i], &argv[i], nenv > 0 ? env : environ);
   fail(errno, "execve %s: %s", argv[i], strerror(errno));
   return 127;
+}
+
+/* Reads exactly len bytes (a request); -1 with errno on error or early end of stream (EPROTO). */
+static int read_fully(int fd, char *buf, size_t len) {
+  while (len > 0) {
+    ssize_t n = read(fd, buf, len);
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    if (n <= 0) {
+      if (n == 0) {
+        errno = EPROTO;
+      }
+      return -1;
+    }
+    buf += n;
+    len -= (size_t)n;
+  }
+  return 0;
+}
+
+/*
+ * One request of the server, in a process forked for it: the connection becomes the status socket, the
+ * request's arguments the helper's. Request: "<bytes>\n" then that many bytes, the arguments each ended by
+ * NUL (--status excluded). The first report line is "helper <pid>": the pid of this process, which runs
+ * the request as a helper started with those arguments would (and may become the command).
+ */
+static int serve_one(int conn) {
+  status_fd = conn;
+  struct timeval bound = {10, 0}; /* the caller writes its request at once: never wait for ever */
+  if (setsockopt(conn, SOL_SOCKET, SO_RCVTIMEO, &bound, sizeof bound) < 0) {
+    fail(errno, "server: request timeout: %s", strerror(errno));
+  }
+  char head[32];
+  size_t h = 0;
+  for (;;) {
+    if (h == sizeof head - 1) {
+      fail(EPROTO, "server: request header too long");
+    }
+    if (read_fully(conn, &head[h], 1) < 0) {
+      fail(errno, "server: reading the request: %s", strerror(errno));
+    }
+    if (head[h] == '\n') {
+      break;
+    }
+    h++;
+  }
+  head[h] = 0;
+  char *end;
+  long len = strtol(head, &end, 10);
+  if (end == head || *end != 0 || len <= 0 || len > MAX_REQUEST) {
+    fail(EPROTO, "server: bad request length \"%s\"", head);
+  }
+  char *buf = malloc((size_t)len);
+  char **args = malloc(sizeof(char *) * (MAX_REQUEST_ARGS + 2));
+  if (buf == NULL || args == NULL) {
+    fail(ENOMEM, "server: no memory for a request of %ld bytes", len);
+  }
+  if (read_fully(conn, buf, (size_t)len) < 0) {
+    fail(errno, "server: reading the request: %s", strerror(errno));
+  }
+  if (buf[len - 1] != 0) {
+    fail(EPROTO, "server: the request's last argument is not NUL-terminated");
+  }
+  int argc = 0;
+  args[argc++] = "lmctfy-exec";
+  for (long at = 0; at < len; at += (long)strlen(buf + at) + 1) {
+    if (argc == MAX_REQUEST_ARGS + 1) {
+      fail(E2BIG, "server: more than %d arguments", MAX_REQUEST_ARGS);
+    }
+    if (strcmp(buf + at, "--status") == 0) {
+      fail(EINVAL, "arguments: --status is the server's connection");
+    }
+    args[argc++] = buf + at;
+  }
+  args[argc] = NULL;
+  if (report_line("helper %d", (int)getpid()) < 0) {
+    fail(errno, "server: reporting the helper's pid: %s", strerror(errno));
+  }
+  return helper_main(argc, args);
+}
+
+/*
+ * --serve <socket> --status <socket>: a server of helpers (the caller's "zygote"), so that a JVM spawns one
+ * process once instead of one per command (a JVM spawn costs an exec of jspawnhelper and of the helper,
+ * about a millisecond each). It listens on <socket> (a new path in a directory only the caller may enter),
+ * reports "ready" on the status connection and keeps that connection: when it ends (the caller closed it,
+ * or died), the server exits. Every connection to <socket> is a request (serve_one), run in a forked
+ * process: that process is what a spawned helper would be, with the server's stdio, environment and
+ * working directory (the caller's at the server's start). The server reaps its children (SIGCHLD ignored
+ * here; a forked request restores the default at once).
+ */
+static int serve(const char *path) {
+  if (status_fd < 0) {
+    fail(EINVAL, "arguments: --serve needs --status");
+  }
+  struct sockaddr_un addr;
+  int listener = unix_socket(path, &addr);
+  if (listener < 0 || bind(listener, (struct sockaddr *)&addr, sizeof addr) < 0 || listen(listener, 128) < 0) {
+    fail(errno, "server socket %s: %s", path, strerror(errno));
+  }
+  struct sigaction ign, dfl;
+  memset(&ign, 0, sizeof ign);
+  ign.sa_handler = SIG_IGN;
+  memset(&dfl, 0, sizeof dfl);
+  dfl.sa_handler = SIG_DFL;
+  if (sigaction(SIGCHLD, &ign, NULL) < 0 || sigaction(SIGPIPE, &ign, NULL) < 0) {
+    fail(errno, "server: signals: %s", strerror(errno));
+  }
+  int caller = status_fd;
+  if (report_line("ready") < 0) {
+    fail(errno, "server: reporting ready: %s", strerror(errno));
+  }
+  status_fd = -1; /* kept open (the caller's liveness), but no longer reported to */
+  for (;;) {
+    struct pollfd fds[2] = {{.fd = listener, .events = POLLIN}, {.fd = caller, .events = POLLIN}};
+    if (poll(fds, 2, -1) < 0) {
+      if (errno == EINTR) {
+        continue;
+      }
+      perror("lmctfy-exec server: poll");
+      return 1;
+    }
+    if (fds[1].revents != 0) {
+      return 0; /* the caller closed its end, or is gone (it never writes): done */
+    }
+    if ((fds[0].revents & POLLIN) == 0) {
+      continue;
+    }
+    int conn = accept4(listener, NULL, NULL, SOCK_CLOEXEC);
+    if (conn < 0) {
+      continue; /* e.g. the caller gave up meanwhile (ECONNABORTED), or EMFILE: it sees its request fail */
+    }
+    pid_t child = fork();
+    if (child == 0) {
+      close(listener);
+      close(caller);
+      if (sigaction(SIGCHLD, &dfl, NULL) < 0 || sigaction(SIGPIPE, &dfl, NULL) < 0) {
+        status_fd = conn;
+        fail(errno, "server: signals: %s", strerror(errno));
+      }
+      return serve_one(conn);
+    }
+    if (child < 0) {
+      status_fd = conn;
+      int err = errno;
+      char msg[128];
+      int n = snprintf(msg, sizeof msg, "%d server: fork: %s\n", err, strerror(err));
+      if (n > 0 && write(conn, msg, (size_t)n) < 0) {
+        /* the caller sees the connection end without a report: a failure too */
+      }
+      status_fd = -1;
+    }
+    close(conn);
+  }
+}
+
+int main(int argc, char **argv) {
+  if (argc == 5 && strcmp(argv[1], "--serve") == 0 && strcmp(argv[3], "--status") == 0) {
+    connect_status(argv[4]);
+    return serve(argv[2]);
+  }
+  return helper_main(argc, argv);
 }

@@ -159,6 +159,7 @@ public final class ContainerApiImpl implements ContainerApi, AutoCloseable {
     factories.removeListener(swapListener);
     recovery.shutdownNow();
     notifications.close();
+    execHelper.close();
   }
 
   CgroupTree tree() {

@@ -235,6 +235,7 @@ final class ContainerImpl implements Container {
     for (Path d : dirs) {
       org.lmctfy.spi.cgroup.ControlFiles.write(d, "cgroup.procs", self);
     }
+    api.execHelper().shutdownServer(); // the program exec'd must not hold the helper server's connection
     // Namespaces cannot be joined by a multi-threaded JVM: the helper, exec'd in its place, joins them.
     throw SelfExec.exec(join.isEmpty() ? command : api.execHelper().execVector(join, command));
   }

@@ -12,7 +12,7 @@ import java.util.Map;
 import org.lmctfy.api.ContainerException;
 import org.lmctfy.api.proto.RunSpec;
 import org.lmctfy.spi.cgroup.KernelErrors;
-import org.lmctfy.spi.exec.HelperProcess;
+import org.lmctfy.spi.exec.HelperServer;
 import org.lmctfy.spi.exec.NamespaceType;
 import org.lmctfy.spi.exec.Namespaces;
 import java.util.EnumSet;
@@ -23,15 +23,19 @@ import java.util.Set;
 /**
  * Starts commands through the native helper {@code lmctfy-exec} (native/), which joins the container's
  * cgroups before it execs, so the command never runs outside (DESIGN §5). The helper ships inside the
- * native jar and is extracted once into the state directory; {@link HelperProcess} (shared with lmctfy's
- * client, which starts a held helper of its own) speaks to it.
+ * native jar and is extracted once into the state directory. Commands start through one {@link HelperServer}
+ * (a long-lived helper that forks a helper per command: no JVM spawn per command); lmctfy's client, which
+ * starts a held helper of its own, uses {@code HelperProcess} directly.
  */
 final class ExecHelper {
   static final String DIR = "/org/lmctfy/nativehelper/";
   static final String RESOURCE = DIR + "lmctfy-exec";
+  /** The init program shipped beside the helper, also built into it (lmctfy-exec --init). */
+  static final String NSINIT = "lmctfy-nsinit";
 
   private final Path stateDir;
   private volatile Path binary;
+  private HelperServer server;
 
   ExecHelper(Path stateDir) {
     this.stateDir = stateDir;
@@ -100,7 +104,7 @@ final class ExecHelper {
 
   /**
    * Starts {@code command} inside {@code cgroupDirs}; returns its pid once it runs (execve succeeded).
-   * HelperProcess validates the command first.
+   * The server validates the command first.
    */
   long start(List<Path> cgroupDirs, List<String> command, RunSpec spec, Map<String, String> environment,
       Path workingDirectory) throws ContainerException {
@@ -109,18 +113,49 @@ final class ExecHelper {
 
   long start(List<Path> cgroupDirs, Namespaces namespaces, List<String> command, RunSpec spec,
       Map<String, String> environment, Path workingDirectory) throws ContainerException {
-    return HelperProcess.start(binary(), cgroupDirs, namespaces, command, spec, environment, workingDirectory);
+    return server().start(cgroupDirs, namespaces, command, spec, environment, workingDirectory);
   }
 
-  /** A container's init: detached, in new namespaces (names as the kernel's: pid, ipc, mnt, uts, ...). */
+  /** The helper server (one per API instance), made on first use: a fork per command, not a JVM spawn. */
+  private synchronized HelperServer server() throws ContainerException {
+    if (server == null) {
+      server = new HelperServer(binary());
+    }
+    return server;
+  }
+
+  /** Ends the helper server before this process execs another program (it must not inherit it). */
+  synchronized void shutdownServer() {
+    if (server != null) {
+      server.shutdown();
+    }
+  }
+
+  /** Ends the helper server for good (the API is closing); commands it started go on. */
+  synchronized void close() {
+    if (server != null) {
+      server.close();
+    }
+  }
+
+  /**
+   * A container's init: detached, in new namespaces (names as the kernel's: pid, ipc, mnt, uts, ...). When
+   * {@code argv} is just the shipped {@code lmctfy-nsinit}, the helper runs that init's code built into it
+   * ({@code --init}): the same program, without an exec.
+   */
   long startInit(List<Path> cgroupDirs, List<String> argv, Set<String> unshare, Optional<String> hostname,
       boolean mountProc) throws ContainerException {
     Set<NamespaceType> types = EnumSet.noneOf(NamespaceType.class);
     for (String u : unshare) {
       types.add(NamespaceType.valueOf(u.toUpperCase(Locale.ROOT)));
     }
-    return HelperProcess.start(binary(), cgroupDirs, Namespaces.creating(types, hostname.orElse(null), mountProc),
-        argv, RunSpec.newBuilder().setFdPolicy(RunSpec.FdPolicy.DETACHED).build(), null, null);
+    Namespaces ns = Namespaces.creating(types, hostname.orElse(null), mountProc);
+    if (argv.size() == 1 && types.contains(NamespaceType.PID)
+        && argv.get(0).equals(program(NSINIT).toString())) {
+      return server().startInit(cgroupDirs, ns);
+    }
+    return server().start(cgroupDirs, ns, argv, RunSpec.newBuilder().setFdPolicy(RunSpec.FdPolicy.DETACHED)
+        .build(), null, null);
   }
 
   /**

@@ -134,7 +134,7 @@ final class Tracking {
     refuseSelf(name);
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(KILL_TIMEOUT_MS);
     boolean cgroupKill = hierarchy.unified() && ControlFiles.exists(dir, "cgroup.kill");
-    long pause = TimeUnit.MICROSECONDS.toNanos(100);
+    long pause = TimeUnit.MICROSECONDS.toNanos(50);
     long unfreezeAt = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(100);
     boolean unfrozen = false;
     while (true) {
@@ -158,7 +158,7 @@ final class Tracking {
         throw ContainerException.failedPrecondition("Processes " + subtreeProcesses(dir) + " of container "
             + name + " survived SIGKILL for " + KILL_TIMEOUT_MS + " ms. Some may be unkillable");
       }
-      pause = Math.min(pause * 2, TimeUnit.MILLISECONDS.toNanos(20));
+      pause = Math.min(pause * 3 / 2, TimeUnit.MILLISECONDS.toNanos(20)); // a pid namespace ends in ~0.5 ms
     }
   }
 

@@ -177,10 +177,14 @@ class ProcessesKernelTest {
   @Test
   void theHelperReportsAFailedStepPrecisely() throws Exception {
     ExecHelper helper = new ExecHelper(k.stateDir);
-    assertCode(() -> helper.start(List.of(tmp.resolve("not-a-cgroup")), List.of("/bin/true"),
-        RunSpec.getDefaultInstance(), null, null), StatusCode.NOT_FOUND, "not-a-cgroup/cgroup.procs");
-    assertCode(() -> helper.start(List.of(), List.of("/bin/true"), RunSpec.getDefaultInstance(), null,
-        tmp.resolve("no-such-dir")), StatusCode.NOT_FOUND, "chdir");
+    try {
+      assertCode(() -> helper.start(List.of(tmp.resolve("not-a-cgroup")), List.of("/bin/true"),
+          RunSpec.getDefaultInstance(), null, null), StatusCode.NOT_FOUND, "not-a-cgroup/cgroup.procs");
+      assertCode(() -> helper.start(List.of(), List.of("/bin/true"), RunSpec.getDefaultInstance(), null,
+          tmp.resolve("no-such-dir")), StatusCode.NOT_FOUND, "chdir");
+    } finally {
+      helper.close(); // its helper server
+    }
   }
 
   /**

@@ -61,6 +61,9 @@ class VirtualHostHelperKernelTest {
     for (long init : inits) { // SIGKILL of an init ends its whole pid namespace
       ProcessHandle.of(init).ifPresent(ProcessHandle::destroyForcibly);
     }
+    if (k != null) {
+      k.api.execHelper().shutdownServer(); // the helper server is a child too; it ends when told
+    }
     for (ProcessHandle relay : ProcessHandle.current().children().toList()) { // they end with their commands
       relay.onExit().get(10, TimeUnit.SECONDS);
     }

@@ -104,23 +104,7 @@ public final class HelperProcess {
   private static long start(Path helper, List<Path> cgroupDirs, Placement placement, Namespaces namespaces,
       List<String> command, RunSpec spec, Map<String, String> environment, Path workingDirectory)
       throws ContainerException {
-    checkCommand(command);
-    if (namespaces == null) {
-      throw ContainerException.invalidArgument("No namespaces given: use Namespaces.NONE for the caller's");
-    }
-    if (namespaces.hostname() != null && namespaces.hostname().indexOf('\0') >= 0) {
-      throw ContainerException.invalidArgument("The hostname contains a NUL character");
-    }
-    if (spec.hasFdPolicy() && spec.getFdPolicy() == RunSpec.FdPolicy.UNKNOWN) {
-      throw ContainerException.invalidArgument("RunSpec.fd_policy UNKNOWN is not a policy: use INHERIT or"
-          + " DETACHED");
-    }
-    if (spec.hasConsole()) {
-      throw ContainerException.unimplemented("RunSpec.console is for virtual hosts, not implemented yet");
-    }
-    if (spec.hasApparmorProfile()) {
-      throw ContainerException.unimplemented("RunSpec.apparmor_profile is not implemented");
-    }
+    validate(command, spec, namespaces);
     boolean detached = spec.getFdPolicy() == RunSpec.FdPolicy.DETACHED;
     Path sockDir = null;
     try {
@@ -129,29 +113,8 @@ public final class HelperProcess {
       try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
         server.bind(UnixDomainSocketAddress.of(sock));
         List<String> argv = new ArrayList<>(List.of(helper.toString(), "--status", sock.toString()));
-        for (Path d : cgroupDirs) {
-          argv.add("--cgroup");
-          argv.add(d.toString());
-        }
-        if (placement != null) {
-          argv.add("--hold");
-        }
-        argv.addAll(namespaces.helperArguments());
-        if (workingDirectory != null) {
-          argv.add("--cwd");
-          argv.add(workingDirectory.toString());
-        }
-        if (detached) {
-          argv.add("--detach");
-        }
-        if (environment != null) {
-          for (Map.Entry<String, String> e : environment.entrySet()) {
-            argv.add("--env");
-            argv.add(e.getKey() + "=" + e.getValue());
-          }
-        }
-        argv.add("--");
-        argv.addAll(command);
+        argv.addAll(arguments(cgroupDirs, placement != null, namespaces, command, detached, environment,
+            workingDirectory));
         ProcessBuilder pb = new ProcessBuilder(argv);
         if (detached) {
           pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
@@ -177,7 +140,7 @@ public final class HelperProcess {
               peer.write(go);
             }
           }
-          report = readReport(peer, process, command.get(0));
+          report = readReport(peer, helperPid -> process.destroyForcibly(), command.get(0));
         }
         if (!report.failure().isEmpty()) {
           process.waitFor(START_TIMEOUT_MS, TimeUnit.MILLISECONDS);
@@ -202,8 +165,59 @@ public final class HelperProcess {
     }
   }
 
+  /** Everything checked before a helper is asked for: the command, the RunSpec, the namespaces. */
+  static void validate(List<String> command, RunSpec spec, Namespaces namespaces) throws ContainerException {
+    checkCommand(command);
+    if (namespaces == null) {
+      throw ContainerException.invalidArgument("No namespaces given: use Namespaces.NONE for the caller's");
+    }
+    if (namespaces.hostname() != null && namespaces.hostname().indexOf('\0') >= 0) {
+      throw ContainerException.invalidArgument("The hostname contains a NUL character");
+    }
+    if (spec.hasFdPolicy() && spec.getFdPolicy() == RunSpec.FdPolicy.UNKNOWN) {
+      throw ContainerException.invalidArgument("RunSpec.fd_policy UNKNOWN is not a policy: use INHERIT or"
+          + " DETACHED");
+    }
+    if (spec.hasConsole()) {
+      throw ContainerException.unimplemented("RunSpec.console is for virtual hosts, not implemented yet");
+    }
+    if (spec.hasApparmorProfile()) {
+      throw ContainerException.unimplemented("RunSpec.apparmor_profile is not implemented");
+    }
+  }
+
+  /** The helper's arguments after {@code --status <socket>}: options, "--", the command. */
+  static List<String> arguments(List<Path> cgroupDirs, boolean hold, Namespaces namespaces,
+      List<String> command, boolean detached, Map<String, String> environment, Path workingDirectory) {
+    List<String> argv = new ArrayList<>();
+    for (Path d : cgroupDirs) {
+      argv.add("--cgroup");
+      argv.add(d.toString());
+    }
+    if (hold) {
+      argv.add("--hold");
+    }
+    argv.addAll(namespaces.helperArguments());
+    if (workingDirectory != null) {
+      argv.add("--cwd");
+      argv.add(workingDirectory.toString());
+    }
+    if (detached) {
+      argv.add("--detach");
+    }
+    if (environment != null) {
+      for (Map.Entry<String, String> e : environment.entrySet()) {
+        argv.add("--env");
+        argv.add(e.getKey() + "=" + e.getValue());
+      }
+    }
+    argv.add("--");
+    argv.addAll(command);
+    return argv;
+  }
+
   /** Waits (bounded) for the helper to connect to its status socket. */
-  private static SocketChannel accept(ServerSocketChannel server, Process process)
+  static SocketChannel accept(ServerSocketChannel server, Process process)
       throws IOException, ContainerException {
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(START_TIMEOUT_MS);
     server.configureBlocking(false);
@@ -229,30 +243,44 @@ public final class HelperProcess {
     }
   }
 
-  /** What the helper said: the command's pid when it forked (else 0), and a failure (else empty). */
-  private record Report(long pid, String failure) {
+  /**
+   * What the helper said: its own pid when a server forked it (else 0), the command's pid when it forked
+   * (else 0), and a failure (else empty).
+   */
+  record Report(long helper, long pid, String failure) {
     static Report parse(String text) {
       String t = text.strip();
+      long helper = 0;
+      if (t.startsWith("helper ")) {
+        int nl = t.indexOf('\n');
+        try {
+          helper = Long.parseLong((nl < 0 ? t : t.substring(0, nl)).substring(7).strip());
+        } catch (NumberFormatException e) {
+          return new Report(0, 0, t);
+        }
+        t = nl < 0 ? "" : t.substring(nl + 1).strip();
+      }
       if (t.startsWith("pid ")) {
         int nl = t.indexOf('\n');
         String line = nl < 0 ? t : t.substring(0, nl);
         String rest = nl < 0 ? "" : t.substring(nl + 1).strip();
         try {
-          return new Report(Long.parseLong(line.substring(4).strip()), rest);
+          return new Report(helper, Long.parseLong(line.substring(4).strip()), rest);
         } catch (NumberFormatException e) {
-          return new Report(0, t);
+          return new Report(helper, 0, t);
         }
       }
-      return new Report(0, t);
+      return new Report(helper, 0, t);
     }
   }
 
   /**
    * Reads the helper's report until its execve closes the socket, or its report ends it; bounded: a helper
-   * that stops before its execve (its container was paused meanwhile) is killed, and so is the process it
-   * forked for the command, and the start fails.
+   * that stops before its execve (its container was paused meanwhile) is killed ({@code killHelper}, given
+   * the helper pid reported so far, 0 if none), and so is the process it forked for the command, and the
+   * start fails.
    */
-  private static Report readReport(SocketChannel peer, Process process, String command)
+  static Report readReport(SocketChannel peer, java.util.function.LongConsumer killHelper, String command)
       throws IOException, ContainerException {
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(START_TIMEOUT_MS);
     ByteBuffer buf = ByteBuffer.allocate(2048);
@@ -262,10 +290,10 @@ public final class HelperProcess {
       while (buf.hasRemaining()) {
         long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
         if (left <= 0) {
-          process.destroyForcibly();
-          long forked = Report.parse(new String(buf.array(), 0, buf.position(), StandardCharsets.UTF_8)).pid();
-          if (forked > 0) {
-            ProcessHandle.of(forked).ifPresent(ProcessHandle::destroyForcibly);
+          Report partial = Report.parse(new String(buf.array(), 0, buf.position(), StandardCharsets.UTF_8));
+          killHelper.accept(partial.helper());
+          if (partial.pid() > 0) {
+            ProcessHandle.of(partial.pid()).ifPresent(ProcessHandle::destroyForcibly);
           }
           throw new ContainerException(StatusCode.DEADLINE_EXCEEDED, "Cannot run " + command + ": it did not"
               + " start within " + START_TIMEOUT_MS + " ms (is its container paused?); the helper was killed");

@@ -7,9 +7,12 @@
  * <p>1.1.0 (not in release 0.1.0, which had no such package): bumped from 1.0.0 all the same, so that a
  * bundle built against {@code Namespaces} imports {@code [1.1,2)} and never resolves against an api bundle of
  * this development line that lacks it.
+ *
+ * <p>1.2: {@link org.lmctfy.spi.exec.HelperServer}, one long-lived helper that forks a helper per command
+ * instead of a JVM spawn per command.
  */
 @Export
-@Version("1.1.0")
+@Version("1.2.0")
 package org.lmctfy.spi.exec;
 
 import org.osgi.annotation.bundle.Export;

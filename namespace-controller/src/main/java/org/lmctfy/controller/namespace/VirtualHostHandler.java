@@ -125,20 +125,42 @@ final class VirtualHostHandler implements ResourceHandler, ProcessCapability {
       return OptionalLong.empty();
     }
     for (long pid : ControlFiles.readLongs(dir, "cgroup.procs")) {
-      try {
-        for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
-          if (line.startsWith("NSpid:")) {
-            String[] ids = line.substring(6).trim().split("\\s+");
-            if (ids.length >= 2 && ids[ids.length - 1].equals("1")) {
-              return OptionalLong.of(pid);
-            }
-          }
-        }
-      } catch (IOException e) {
-        // exited meanwhile
+      if (innermostPidIsOne(pid)) {
+        return OptionalLong.of(pid);
       }
     }
     return OptionalLong.empty();
+  }
+
+  /**
+   * Whether {@code pid} is PID 1 of its own pid namespace: the last field of its status's "NSpid:" line (the
+   * pids from the outermost namespace to its own) is 1 and there are at least two. Scans bytes: this is on
+   * every run's path.
+   */
+  static boolean innermostPidIsOne(long pid) {
+    byte[] status;
+    try {
+      status = Files.readAllBytes(Path.of("/proc", Long.toString(pid), "status"));
+    } catch (IOException e) {
+      return false; // exited meanwhile
+    }
+    byte[] key = {'\n', 'N', 'S', 'p', 'i', 'd', ':'};
+    outer:
+    for (int i = 0; i + key.length <= status.length; i++) {
+      for (int k = 0; k < key.length; k++) {
+        if (status[i + k] != key[k]) {
+          continue outer;
+        }
+      }
+      int end = i + key.length;
+      while (end < status.length && status[end] != '\n') {
+        end++;
+      }
+      String[] ids = new String(status, i + key.length, end - i - key.length,
+          java.nio.charset.StandardCharsets.US_ASCII).trim().split("\\s+");
+      return ids.length >= 2 && ids[ids.length - 1].equals("1");
+    }
+    return false;
   }
 
   private static String namespaceOf(long pid, String type) throws ContainerException {
