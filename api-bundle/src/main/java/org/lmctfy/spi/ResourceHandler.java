@@ -9,7 +9,9 @@ import org.osgi.annotation.versioning.ConsumerType;
 
 /**
  * One resource of one container. Short-lived and stateless. Optional capabilities are separate interfaces
- * a handler may also implement: {@link StatsCapability}, {@link FreezerCapability}.
+ * a handler may also implement: {@link StatsCapability}, {@link FreezerCapability}, {@link PauseStateCapability},
+ * {@link EventSourceCapability}, {@link ProcessCapability}. The core finds a resource by what it can do, never
+ * by its name.
  */
 @ConsumerType
 public interface ResourceHandler {

@@ -22,7 +22,6 @@ import org.lmctfy.api.proto.ContainerRecord;
 import org.lmctfy.api.proto.ContainerSpec;
 import org.lmctfy.api.proto.InitSpec;
 import org.lmctfy.api.proto.ResourceRecord;
-import org.lmctfy.spi.FreezerCapability;
 import org.lmctfy.spi.ResourceHandler;
 import org.lmctfy.spi.ResourceHandlerFactory;
 import org.lmctfy.spi.SpecOperation;
@@ -271,19 +270,8 @@ public final class ContainerApiImpl implements ContainerApi, AutoCloseable {
   }
 
   private static String kernelName(CgroupHierarchy h) throws ContainerException {
-    switch (h) {
-      case CGROUP_CPU: return "cpu";
-      case CGROUP_CPUACCT: return "cpuacct";
-      case CGROUP_CPUSET: return "cpuset";
-      case CGROUP_FREEZER: return "freezer";
-      case CGROUP_MEMORY: return "memory";
-      case CGROUP_NET: return "net_cls";
-      case CGROUP_PERF_EVENT: return "perf_event";
-      case CGROUP_DEVICE: return "devices";
-      case CGROUP_BLOCKIO: return "blkio";
-      default:
-        throw ContainerException.invalidArgument("Hierarchy " + h + " does not exist on a stock kernel");
-    }
+    return CgroupLayout.v1Controller(h).orElseThrow(() -> ContainerException.invalidArgument("Hierarchy " + h
+        + " does not exist on a stock kernel"));
   }
 
   private static void runMount(Path at, String options) throws ContainerException {
@@ -361,51 +349,6 @@ public final class ContainerApiImpl implements ContainerApi, AutoCloseable {
   }
 
   /**
-   * Thaws containers given parents first (on v1 a child cannot thaw while its parent is frozen). Called when
-   * killed processes linger: if a resource of one of them has no active controller (a swap), nothing can
-   * thaw it, and waiting out the kill's bound would only end in "unkillable": UNAVAILABLE at once instead.
-   */
-  void thawTopDown(List<ContainerName> parentsFirst) throws ContainerException {
-    for (ContainerName x : parentsFirst) {
-      Optional<ResourceRecord> absent = absentController(x, false);
-      if (absent.isPresent()) {
-        throw ContainerException.unavailable("Processes of " + x + " linger after SIGKILL while resource "
-            + absent.get().getResource() + " of it has no active controller (bundle missing or stopped): a paused"
-            + " container's processes cannot die until it is resumed; retry when the controller is back");
-      }
-    }
-    for (ContainerName x : parentsFirst) {
-      thaw(x);
-    }
-  }
-
-  /**
-   * For killed processes that linger after what is being emptied was thawed: on v1 a task frozen by a paused
-   * container above {@code top} ignores SIGKILL until that container is resumed, which only its owner may
-   * decide (it would resume the container's other processes too). Fails at once, naming it, instead of after
-   * the kill's bound. (cgroup2's freezer lets SIGKILL end frozen tasks: nothing to refuse there.)
-   */
-  void refusePausedAbove(ContainerName top, String what) throws ContainerException {
-    for (ContainerName a = top.isRoot() ? top : top.parent(); !a.isRoot(); a = a.parent()) {
-      for (String r : isolated(a)) {
-        Optional<ResourceHandlerFactory> f = factories.get(r);
-        Optional<ResourceHandler> h = f.isPresent() ? f.get().attach(context(a)) : Optional.empty();
-        if (h.isEmpty() || !(h.get() instanceof FreezerCapability)) {
-          continue;
-        }
-        for (Path d : h.get().cgroupDirs()) {
-          if (Files.exists(d.resolve("freezer.self_freezing"))
-              && ControlFiles.readLine(d, "freezer.self_freezing").equals("1")) {
-            throw ContainerException.failedPrecondition("Cannot " + what + ": its processes are frozen by "
-                + "paused container " + a + " (cgroup v1 freezer: they cannot die until it is resumed). Resume "
-                + a + " first, or destroy it");
-          }
-        }
-      }
-    }
-  }
-
-  /**
    * A resource the container records whose controller is not active now (a swap), if any; only those that
    * shape processes when {@code shapingOnly}. Empty for the root and for a container without a record.
    */
@@ -422,23 +365,6 @@ public final class ContainerApiImpl implements ContainerApi, AutoCloseable {
       }
     }
     return Optional.empty();
-  }
-
-  /** Thaws a container whose controller can freeze; a failure leaves the kill to report what survived. */
-  private void thaw(ContainerName n) {
-    try {
-      for (String r : isolated(n)) {
-        Optional<ResourceHandlerFactory> f = factories.get(r);
-        if (f.isPresent()) {
-          Optional<ResourceHandler> h = f.get().attach(context(n));
-          if (h.isPresent() && h.get() instanceof FreezerCapability) {
-            ((FreezerCapability) h.get()).thaw();
-          }
-        }
-      }
-    } catch (ContainerException | RuntimeException e) {
-      // The bounded kill loop reports the processes that survive.
-    }
   }
 
   /** Subcontainers sorted by name (parents before descendants): tracking directories that have a record. */
@@ -517,6 +443,28 @@ public final class ContainerApiImpl implements ContainerApi, AutoCloseable {
   ResourceHandler handler(ContainerName n, String resource) throws ContainerException {
     return activeFactory(n, resource).attach(context(n)).orElseThrow(() -> ContainerException.failedPrecondition(
         "Container " + n + " is recorded as isolating " + resource + " but its cgroup is missing"));
+  }
+
+  /**
+   * The handler of {@code f}'s resource for the nearest container, {@code n} or an ancestor, that isolates it:
+   * the one a process of {@code n} is placed by (lmctfy's attach-to-parent rule); empty when none does.
+   */
+  Optional<ResourceHandler> nearest(ResourceHandlerFactory f, ContainerName n) throws ContainerException {
+    for (ContainerName at = n; ; at = at.parent()) {
+      Optional<ResourceHandler> h = f.attach(context(at));
+      if (h.isPresent() || at.isRoot()) {
+        return h;
+      }
+    }
+  }
+
+  /** For every active resource, the handler of the nearest container isolating it ({@link #nearest}). */
+  List<ResourceHandler> nearestHandlers(ContainerName n) throws ContainerException {
+    List<ResourceHandler> out = new ArrayList<>();
+    for (ResourceHandlerFactory f : factories.all()) {
+      nearest(f, n).ifPresent(out::add);
+    }
+    return out;
   }
 
   /** The recorded spec (as requested), or the default for the root. */

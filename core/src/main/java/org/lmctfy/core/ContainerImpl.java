@@ -24,9 +24,9 @@ import org.lmctfy.api.proto.ContainerStats;
 import org.lmctfy.api.proto.EventSpec;
 import org.lmctfy.api.proto.ResourceRecord;
 import org.lmctfy.api.proto.RunSpec;
+import org.lmctfy.spi.BuiltInResources;
 import org.lmctfy.spi.EventProbe;
 import org.lmctfy.spi.EventSourceCapability;
-import org.lmctfy.spi.FreezerCapability;
 import org.lmctfy.spi.ResourceHandler;
 import org.lmctfy.spi.ResourceHandlerFactory;
 import org.lmctfy.spi.SpecOperation;
@@ -142,21 +142,15 @@ final class ContainerImpl implements Container {
    * isolates the resource, else the nearest ancestor's that does (lmctfy's attach-to-parent rule).
    */
   List<Path> resourceDirs() throws ContainerException {
+    return resourceDirs(api.nearestHandlers(name));
+  }
+
+  /** {@link #resourceDirs()} given the nearest handlers of every active resource. */
+  private List<Path> resourceDirs(List<ResourceHandler> nearest) throws ContainerException {
     LinkedHashSet<Path> out = new LinkedHashSet<>();
     Path trackingDir = api.tracking().dir(name);
-    for (ResourceHandlerFactory f : api.factories().all()) {
-      ContainerName at = name;
-      while (true) {
-        Optional<ResourceHandler> h = f.attach(api.context(at));
-        if (h.isPresent()) {
-          out.addAll(h.get().cgroupDirs());
-          break;
-        }
-        if (at.isRoot()) {
-          break;
-        }
-        at = at.parent();
-      }
+    for (ResourceHandler h : nearest) {
+      out.addAll(h.cgroupDirs());
     }
     // Resources whose controller is absent right now (hot-swap): their recorded cgroups, so a process started
     // meanwhile is limited all the same (DESIGN §8: the kernel keeps enforcing what was set).
@@ -193,29 +187,13 @@ final class ContainerImpl implements Container {
   private long runUnguarded(List<String> command, RunSpec spec) throws ContainerException {
     org.lmctfy.spi.exec.HelperProcess.checkCommand(command); // a bad command fails before anything is spawned
     api.requireExists(name);
+    List<ResourceHandler> nearest = api.nearestHandlers(name);
     List<Path> dirs = new ArrayList<>();
     dirs.add(api.tracking().dir(name));
-    dirs.addAll(resourceDirs());
-    refuseFrozen(dirs);
+    dirs.addAll(resourceDirs(nearest));
+    Pausing.refuseRunIfPaused(name, nearest);
     return api.execHelper().start(dirs, ExecHelper.joining(ProcessShaping.namespaces(api, name)), command,
         spec == null ? RunSpec.getDefaultInstance() : spec, null, null);
-  }
-
-  /** A process started into a frozen cgroup would stop before its first instruction: refuse. */
-  private void refuseFrozen(List<Path> dirs) throws ContainerException {
-    for (Path d : dirs) {
-      String state = null;
-      if (Files.exists(d.resolve("freezer.state"))) {
-        state = org.lmctfy.spi.cgroup.ControlFiles.readLine(d, "freezer.state");
-      } else if (Files.exists(d.resolve("cgroup.events"))
-          && org.lmctfy.spi.cgroup.ControlFiles.read(d, "cgroup.events").contains("frozen 1")) {
-        state = "FROZEN";
-      }
-      if (state != null && !state.equals("THAWED")) {
-        throw ContainerException.failedPrecondition("Container " + name + " is paused (" + state + " in " + d
-            + "): resume it before running a command");
-      }
-    }
   }
 
   /**
@@ -226,10 +204,11 @@ final class ContainerImpl implements Container {
   public void exec(List<String> command) throws ContainerException {
     org.lmctfy.spi.exec.HelperProcess.checkCommand(command);
     api.requireExists(name);
+    List<ResourceHandler> nearest = api.nearestHandlers(name);
     List<Path> dirs = new ArrayList<>();
     dirs.add(api.tracking().dir(name));
-    dirs.addAll(resourceDirs());
-    refuseFrozen(dirs);
+    dirs.addAll(resourceDirs(nearest));
+    Pausing.refuseRunIfPaused(name, nearest);
     java.util.Map<String, Path> join = ProcessShaping.namespaces(api, name);
     String self = Long.toString(ProcessHandle.current().pid());
     for (Path d : dirs) {
@@ -311,18 +290,6 @@ final class ContainerImpl implements Container {
     return new ArrayList<>(out);
   }
 
-  private FreezerCapability freezer() throws ContainerException {
-    api.requireExists(name);
-    if (!api.isolated(name).contains("freezer")) {
-      throw ContainerException.failedPrecondition("Container " + name + " has no freezer cgroup");
-    }
-    ResourceHandler h = handler("freezer");
-    if (!(h instanceof FreezerCapability)) {
-      throw ContainerException.unimplemented("The active freezer controller cannot freeze");
-    }
-    return (FreezerCapability) h;
-  }
-
   @Override
   public void pause() throws ContainerException {
     guarded(() -> {
@@ -333,7 +300,7 @@ final class ContainerImpl implements Container {
 
   private void pauseUnguarded() throws ContainerException {
     try (ContainerLocks.Held lock = api.locks().lock(name)) {
-      freezer().freeze();
+      Pausing.pauser(api, name).freeze();
     }
   }
 
@@ -347,7 +314,7 @@ final class ContainerImpl implements Container {
 
   private void resumeUnguarded() throws ContainerException {
     try (ContainerLocks.Held lock = api.locks().lock(name)) {
-      freezer().thaw();
+      Pausing.pauser(api, name).thaw();
     }
     if (api.lifecycle().intents().any()) {
       api.scheduleRecovery(); // a destroy below this container waited for it to be resumed
@@ -385,14 +352,14 @@ final class ContainerImpl implements Container {
     if (spec == null || listener == null) {
       throw ContainerException.invalidArgument("registerNotification needs an EventSpec and a listener");
     }
-    int events = (spec.hasOom() ? 1 : 0) + (spec.hasMemoryThreshold() ? 1 : 0) + (spec.hasContainerEmpty() ? 1 : 0);
+    int events = spec.getAllFields().size();
     if (events != 1) {
-      throw ContainerException.invalidArgument("An EventSpec names exactly one event (oom, memory_threshold or"
-          + " container_empty); this one names " + events + (spec.getUnknownFields().asMap().isEmpty() ? ""
+      throw ContainerException.invalidArgument("An EventSpec names exactly one event (" + eventNames()
+          + "); this one names " + events + (spec.getUnknownFields().asMap().isEmpty() ? ""
           : " and fields unknown to this version"));
     }
     api.requireExists(name);
-    if (spec.hasContainerEmpty()) {
+    if (spec.hasContainerEmpty()) { // membership, which the core tracks itself
       return api.notifications().register(name, this, null, spec,
           new EmptyProbe(api.tracking(), api.tracking().dir(name)), listener);
     }
@@ -402,26 +369,50 @@ final class ContainerImpl implements Container {
         return api.notifications().register(name, this, f.resource(), spec, p.get(), listener);
       }
     }
-    throw api.factories().get("memory").isPresent()
-        ? ContainerException.invalidArgument("No resource of " + name + " serves the event " + spec)
-        : ContainerException.unavailable("Memory events need the memory resource, whose controller is not"
-            + " active (bundle missing or stopped)");
+    throw noEventSource(spec);
+  }
+
+  /** The events an EventSpec may name, as its fields say: "a, b or c". */
+  private static String eventNames() {
+    List<String> names = new ArrayList<>();
+    EventSpec.getDescriptor().getFields().forEach(fd -> names.add(fd.getName()));
+    int last = names.size() - 1;
+    return last <= 0 ? String.join("", names) : String.join(", ", names.subList(0, last)) + " or " + names.get(last);
+  }
+
+  /**
+   * No active resource serves the event: UNAVAILABLE when the resource lmctfy's API says serves it (or, for an
+   * event unknown to that table, a resource of this container or an ancestor) has no active controller, since
+   * it may be back; else INVALID_ARGUMENT.
+   */
+  private ContainerException noEventSource(EventSpec spec) throws ContainerException {
+    String event = spec.getAllFields().keySet().iterator().next().getName();
+    Optional<String> needed = BuiltInResources.servingEvent(spec);
+    if (needed.isPresent()) {
+      if (api.factories().get(needed.get()).isEmpty()) {
+        return ContainerException.unavailable("The event " + event + " needs the " + needed.get()
+            + " resource, whose controller is not active (bundle missing or stopped)");
+      }
+    } else {
+      for (ContainerName at = name; !at.isRoot(); at = at.parent()) {
+        Optional<ResourceRecord> absent = api.absentController(at, false);
+        if (absent.isPresent()) {
+          return ContainerException.unavailable("No active resource of " + name + " serves the event " + event
+              + " while resource " + absent.get().getResource() + " of " + at + " has no active controller (bundle"
+              + " missing or stopped); retry when it is back");
+        }
+      }
+    }
+    return ContainerException.invalidArgument("No resource of " + name + " serves the event " + spec);
   }
 
   /** The probe of a resource for the nearest container (this or an ancestor) isolating it. */
   Optional<EventProbe> resourceProbe(ResourceHandlerFactory f, EventSpec spec) throws ContainerException {
-    for (ContainerName at = name; ; at = at.parent()) {
-      Optional<ResourceHandler> h = f.attach(api.context(at));
-      if (h.isPresent()) {
-        if (h.get() instanceof EventSourceCapability) {
-          return ((EventSourceCapability) h.get()).probe(spec);
-        }
-        return Optional.empty();
-      }
-      if (at.isRoot()) {
-        return Optional.empty();
-      }
+    Optional<ResourceHandler> h = api.nearest(f, name);
+    if (h.isPresent() && h.get() instanceof EventSourceCapability) {
+      return ((EventSourceCapability) h.get()).probe(spec);
     }
+    return Optional.empty();
   }
 
   @Override
@@ -459,8 +450,8 @@ final class ContainerImpl implements Container {
         if (recursive) {
           parentsFirst.addAll(api.subcontainers(name, ListPolicy.RECURSIVE)); // sorted: parents first
         }
-        api.refusePausedAbove(name, "kill the processes of " + name);
-        api.thawTopDown(parentsFirst);
+        Pausing.refusePausedAbove(api, name, "kill the processes of " + name);
+        Pausing.thawTopDown(api, parentsFirst);
       };
       if (recursive) {
         t.killSubtree(name, thaw);

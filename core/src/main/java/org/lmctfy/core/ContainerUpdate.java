@@ -2,6 +2,7 @@ package org.lmctfy.core;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import org.lmctfy.api.ContainerException;
@@ -9,6 +10,7 @@ import org.lmctfy.api.ContainerName;
 import org.lmctfy.api.UpdatePolicy;
 import org.lmctfy.api.proto.ContainerRecord;
 import org.lmctfy.api.proto.ContainerSpec;
+import org.lmctfy.spi.BuiltInResources;
 import org.lmctfy.spi.ResourceHandler;
 import org.lmctfy.spi.ResourceHandlerFactory;
 import org.lmctfy.spi.SpecOperation;
@@ -25,8 +27,9 @@ final class ContainerUpdate {
     if (name.isRoot()) {
       throw ContainerException.invalidArgument("The root container / cannot be updated");
     }
-    if (spec.hasVirtualHost()) {
-      throw ContainerException.unimplemented("Updating virtual_host is not supported (as in lmctfy)");
+    Optional<String> fixed = BuiltInResources.fixedAtCreation(spec);
+    if (fixed.isPresent()) {
+      throw ContainerException.unimplemented("Updating " + fixed.get() + " is not supported (as in lmctfy)");
     }
     try (ContainerLocks.Held lock = api.locks().lock(name, "update " + name)) {
       api.requireExists(name);
@@ -39,7 +42,7 @@ final class ContainerUpdate {
         throw ContainerException.invalidArgument(
             "owner, owner_group and children_limit can only be set when the container is created");
       }
-      // Resources every container gets (claimed by an empty spec, e.g. freezer) are not named by updates.
+      // Resources every container gets (claimed by an empty spec, e.g. the freezer) are not named by updates.
       Set<String> implicit = SpecResources.implicit(api.factories().all());
       implicit.addAll(api.implicitResources().known()); // also while such a controller is away (a swap)
       TreeSet<String> used = new TreeSet<>(SpecResources.mentioned(spec, api.factories().all()));
@@ -107,8 +110,7 @@ final class ContainerUpdate {
         throw e;
       }
       ContainerSpec requested = policy == UpdatePolicy.REPLACE
-          ? record.getSpec().toBuilder().clearCpu().clearMemory().clearBlockio().clearDevice()
-              .clearFilesystem().clearMonitoring().clearNetwork().clearExtensions().mergeFrom(spec).build()
+          ? BuiltInResources.withoutUpdatableResources(record.getSpec()).mergeFrom(spec).build()
           : record.getSpec().toBuilder().mergeFrom(spec).build();
       api.state().write(name, record.toBuilder().setSpec(requested).build());
       CrashPoint.at("update.record-written");

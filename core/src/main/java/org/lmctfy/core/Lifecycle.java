@@ -343,8 +343,8 @@ final class Lifecycle {
         }
       }
       intents.deleteChildCreates(n);
-      // SIGKILL does not end a task frozen by the v1 freezer: if the processes linger, thaw this container
-      // and its ancestors up to top.
+      // SIGKILL does not end a task held by a pause on v1 (the freezer): if the processes linger, thaw this
+      // container and its ancestors up to top.
       tracking.killSubtree(n, () -> {
         List<ContainerName> upToTop = new ArrayList<>();
         for (ContainerName x = n; ; x = x.parent()) {
@@ -354,8 +354,8 @@ final class Lifecycle {
           }
         }
         Collections.reverse(upToTop);
-        api.refusePausedAbove(top, "destroy " + top);
-        api.thawTopDown(upToTop);
+        Pausing.refusePausedAbove(api, top, "destroy " + top);
+        Pausing.thawTopDown(api, upToTop);
       });
       CrashPoint.at("destroy.processes-killed");
       removeResources(n, record.get());

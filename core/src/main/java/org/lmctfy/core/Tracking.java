@@ -20,6 +20,12 @@ import org.lmctfy.spi.cgroup.Hierarchy;
 /**
  * The membership hierarchy (DESIGN §4): which processes belong to which container. cgroup2 where mounted
  * (pure v2 or hybrid), else the v1 named hierarchy {@code name=lmctfy}. It never depends on a controller.
+ *
+ * <p>The files it uses on cgroup2 ({@code cgroup.procs}, {@code cgroup.threads}, {@code cgroup.events},
+ * {@code cgroup.kill}, {@code cgroup.freeze}) are the cgroup core's interface files, present in every non-root
+ * cgroup whatever controllers are enabled (Documentation/admin-guide/cgroup-v2.rst, "Core Interface Files"),
+ * not a resource's: the core uses them on its own membership cgroups to list and kill processes. Pausing a
+ * container is the freezer resource's ({@code Pausing}).
  */
 final class Tracking {
   /** Upper bound on waiting for killed processes to leave (DESIGN §5: bounded). */
@@ -169,6 +175,8 @@ final class Tracking {
   void killOwn(ContainerName name, Unfreeze unfreeze) throws ContainerException {
     Path dir = dir(name);
     refuseSelf(name);
+    // cgroup2's core freeze (no controller), held only for the kill so that nothing forks meanwhile; thawed
+    // again below whatever happens. Not a pause: that is the freezer resource's.
     boolean freeze = hierarchy.unified() && ControlFiles.exists(dir, "cgroup.freeze");
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(KILL_TIMEOUT_MS);
     long unfreezeAt = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(100);

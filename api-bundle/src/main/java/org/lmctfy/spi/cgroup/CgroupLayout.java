@@ -10,6 +10,7 @@ import java.util.Optional;
 import java.util.Set;
 import org.lmctfy.api.ContainerException;
 import org.lmctfy.api.StatusCode;
+import org.lmctfy.api.proto.CgroupHierarchy;
 
 /**
  * The cgroup hierarchies mounted on this machine, detected from mountinfo (never assumed): v1 controllers
@@ -164,6 +165,27 @@ public final class CgroupLayout {
   public Optional<Hierarchy> tracking() {
     Optional<Hierarchy> u = unified();
     return u.isPresent() ? u : named(TRACKING_NAME);
+  }
+
+  /**
+   * The kernel's name of the v1 controller lmctfy's {@code CgroupHierarchy} stands for (the {@code -o} option of
+   * {@code mount -t cgroup}), or empty for one a stock kernel does not have (job, rlimit).
+   *
+   * @since 1.1
+   */
+  public static Optional<String> v1Controller(CgroupHierarchy h) {
+    switch (h) {
+      case CGROUP_CPU: return Optional.of("cpu");
+      case CGROUP_CPUACCT: return Optional.of("cpuacct");
+      case CGROUP_CPUSET: return Optional.of("cpuset");
+      case CGROUP_FREEZER: return Optional.of("freezer");
+      case CGROUP_MEMORY: return Optional.of("memory");
+      case CGROUP_NET: return Optional.of("net_cls");
+      case CGROUP_PERF_EVENT: return Optional.of("perf_event");
+      case CGROUP_DEVICE: return Optional.of("devices");
+      case CGROUP_BLOCKIO: return Optional.of("blkio");
+      default: return Optional.empty();
+    }
   }
 
   public LayoutKind kind() {

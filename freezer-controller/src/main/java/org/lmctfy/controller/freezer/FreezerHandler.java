@@ -2,6 +2,7 @@ package org.lmctfy.controller.freezer;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import org.lmctfy.api.ContainerException;
@@ -12,15 +13,19 @@ import org.lmctfy.api.proto.ContainerSpec;
 import org.lmctfy.api.proto.ContainerStats;
 import org.lmctfy.spi.ContainerContext;
 import org.lmctfy.spi.FreezerCapability;
+import org.lmctfy.spi.PauseStateCapability;
 import org.lmctfy.spi.StatsCapability;
 import org.lmctfy.spi.cgroup.ControlFiles;
 import org.lmctfy.spi.cgroup.ControllerHandler;
 import org.lmctfy.spi.cgroup.Hierarchy;
 
 /** The kernel files of the freezer, v1 and cgroup2. */
-final class FreezerHandler extends ControllerHandler implements FreezerCapability, StatsCapability {
+final class FreezerHandler extends ControllerHandler
+    implements FreezerCapability, PauseStateCapability, StatsCapability {
   // Documentation/admin-guide/cgroup-v1/freezer-subsystem.rst
   static final String V1_STATE = "freezer.state";
+  static final String V1_SELF_FREEZING = "freezer.self_freezing";
+  static final String V1_PARENT_FREEZING = "freezer.parent_freezing";
   // Documentation/admin-guide/cgroup-v2.rst, "cgroup.freeze" and "cgroup.events"
   static final String V2_FREEZE = "cgroup.freeze";
   static final String V2_EVENTS = "cgroup.events";
@@ -85,18 +90,47 @@ final class FreezerHandler extends ControllerHandler implements FreezerCapabilit
 
   /** The cgroup of the nearest paused ancestor in this hierarchy, or null. */
   private Path pausedAncestor() throws ContainerException {
-    if (!v2 && (!ControlFiles.exists(dir, "freezer.parent_freezing")
-        || !ControlFiles.readLine(dir, "freezer.parent_freezing").equals("1"))) {
+    if (!v2 && (!ControlFiles.exists(dir, V1_PARENT_FREEZING)
+        || !ControlFiles.readLine(dir, V1_PARENT_FREEZING).equals("1"))) {
       return null;
     }
     Path top = hierarchy.mountPoint();
     for (Path p = dir.getParent(); p != null && p.startsWith(top) && !p.equals(top); p = p.getParent()) {
-      String file = v2 ? V2_FREEZE : "freezer.self_freezing";
+      String file = v2 ? V2_FREEZE : V1_SELF_FREEZING;
       if (ControlFiles.exists(p, file) && ControlFiles.readLine(p, file).equals("1")) {
         return p;
       }
     }
     return null;
+  }
+
+  /**
+   * v1: freezer.state, which counts a freezing ancestor too (freezer-subsystem.rst); cgroup2: "frozen" of
+   * cgroup.events, which does likewise. On a hybrid machine a cgroup2 freeze of the container's unified cgroup
+   * (made by hand: lmctfy freezes through v1 there) stops its processes all the same.
+   */
+  @Override
+  public Optional<String> pausedState() throws ContainerException {
+    // (A hierarchy's top cgroup has neither file: it is never frozen.)
+    if (!v2 && ControlFiles.exists(dir, V1_STATE)) {
+      String state = ControlFiles.readLine(dir, V1_STATE);
+      if (!state.equals("THAWED")) {
+        return Optional.of(state + " in " + dir);
+      }
+    }
+    Path unified = v2 ? dir : unifiedDir();
+    if (unified != null && ControlFiles.exists(unified, V2_EVENTS)
+        && ControlFiles.read(unified, V2_EVENTS).contains("frozen 1")) {
+      return Optional.of("FROZEN in " + unified);
+    }
+    return Optional.empty();
+  }
+
+  /** v1 only: a task frozen by a freezing cgroup ignores SIGKILL until thawed; cgroup2's die of it. */
+  @Override
+  public boolean holdsKilledProcesses() throws ContainerException {
+    return !v2 && ControlFiles.exists(dir, V1_SELF_FREEZING)
+        && ControlFiles.readLine(dir, V1_SELF_FREEZING).equals("1");
   }
 
   private void write(boolean frozen) throws ContainerException {
