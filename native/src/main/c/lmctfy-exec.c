@@ -64,6 +64,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <poll.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -155,6 +156,20 @@ static int takes_value(const char *option) {
     }
   }
   return 0;
+}
+
+/* This process's original argument area (main's argv strings, contiguous), to rename the built-in init. */
+static char *args_start;
+static size_t args_len;
+
+/* Shows as `name` in ps and /proc/<pid>/cmdline and comm: the built-in init is lmctfy-nsinit to users. */
+static void set_title(const char *name) {
+  size_t n = strlen(name);
+  if (args_start != NULL && n < args_len) {
+    memset(args_start, 0, args_len);
+    memcpy(args_start, name, n);
+  }
+  (void)prctl(PR_SET_NAME, name, 0, 0, 0);
 }
 
 static int unix_socket(const char *path, struct sockaddr_un *addr) {
@@ -407,6 +422,7 @@ static int helper_main(int argc, char **argv) {
     if (close_range(3, ~0U, 0) < 0 && errno != ENOSYS) {
       perror("lmctfy-exec --init: close_range");
     }
+    set_title("lmctfy-nsinit");
     return nsinit_run();
   }
   close_other_fds();
@@ -576,6 +592,8 @@ static int serve(const char *path) {
 }
 
 int main(int argc, char **argv) {
+  args_start = argv[0];
+  args_len = (size_t)(argv[argc - 1] + strlen(argv[argc - 1]) + 1 - argv[0]);
   if (argc == 5 && strcmp(argv[1], "--serve") == 0 && strcmp(argv[3], "--status") == 0) {
     connect_status(argv[4]);
     return serve(argv[2]);

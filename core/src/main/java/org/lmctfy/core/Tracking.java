@@ -177,7 +177,10 @@ final class Tracking {
     refuseSelf(name);
     // cgroup2's core freeze (no controller), held only for the kill so that nothing forks meanwhile; thawed
     // again below whatever happens. Not a pause: that is the freezer resource's.
-    boolean freeze = hierarchy.unified() && ControlFiles.exists(dir, "cgroup.freeze");
+    // Not when the cgroup is frozen already (a paused container on cgroup2, whose freezer is this same file):
+    // thawing it afterwards would resume the container; SIGKILL ends frozen cgroup2 tasks anyway.
+    boolean freeze = hierarchy.unified() && ControlFiles.exists(dir, "cgroup.freeze")
+        && ControlFiles.readLine(dir, "cgroup.freeze").equals("0");
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(KILL_TIMEOUT_MS);
     long unfreezeAt = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(100);
     boolean unfrozen = false;

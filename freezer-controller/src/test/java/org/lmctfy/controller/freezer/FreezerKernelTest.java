@@ -117,6 +117,26 @@ class FreezerKernelTest {
   }
 
   /**
+   * killAll of a paused container's own processes (SELF, it has a subcontainer) on cgroup2: the core stops forks meanwhile with the
+   * membership cgroup's cgroup.freeze, the very file that pauses the container there; it must leave a paused
+   * container paused (it used to thaw it). On v1 the freezer thaws to let frozen tasks die, as for RECURSIVE.
+   */
+  @Test
+  void killAllOfItsOwnProcessesLeavesAPausedContainerPausedOnCgroupTwo() throws Exception {
+    Container c = k.api.create("/ks", ContainerSpec.getDefaultInstance());
+    k.api.create("/ks/child", ContainerSpec.getDefaultInstance()); // SELF then kills only /ks's own processes
+    try (Workload sleeper = Workload.start(c, 60, "/bin/sleep", "60")) {
+      long pid = sleeper.commandPid();
+      c.pause();
+      c.killAll(org.lmctfy.api.ListPolicy.SELF);
+      awaitGone(pid);
+      assertThat(c.listProcesses(org.lmctfy.api.ListPolicy.SELF)).isEmpty();
+      boolean v2 = new FreezerFactory().hierarchies(k.layout).get(0).unified();
+      assertThat(c.stats(StatsType.SUMMARY).getFreezerState()).isEqualTo(v2 ? "FROZEN" : "THAWED");
+    }
+  }
+
+  /**
    * Emptying a container under a paused one: cgroup2 kills its frozen tasks and the parent stays paused; on
    * v1 they cannot die until the parent is resumed, which is not for a killall or destroy of the child to
    * decide: FAILED_PRECONDITION naming the parent at once (it used to be "survived SIGKILL" after 10 s), the
