@@ -6,7 +6,9 @@
  *      argument reaches the caller,
  *   2. with --hold, waits until the caller writes "g" on that socket (the caller has had this process placed
  *      into its container meanwhile, e.g. lmctfyd entering a non-root client's own process); end of stream
- *      instead ends the helper without running anything,
+ *      instead ends the helper without running anything; with --ns pid=... too, this wait comes after step
+ *      5, in the child: the process to place is the one born in the joined pid namespace (the pid line names
+ *      it), since a virtual host admits only its own processes,
  *   3. writes its own pid into each given cgroup's cgroup.procs (moving the whole, single-threaded process),
  *   4. joins the --ns namespaces (namespaces.c: all files opened first, then setns(2) in the kernel's order
  *      user, cgroup, ipc, uts, net, pid, time, mnt whatever the order of the arguments), then creates the
@@ -190,6 +192,18 @@ static void connect_status(const char *status) {
     fail(errno, "status socket %s: %s", status, strerror(errno));
   }
   status_fd = fd;
+}
+
+/* --hold: waits until the caller writes "g" on the status socket; end of stream ends this process. */
+static void wait_go(void) {
+  char go = 0;
+  ssize_t n;
+  do {
+    n = read(status_fd, &go, 1);
+  } while (n < 0 && errno == EINTR);
+  if (n != 1 || go != 'g') {
+    _exit(127); /* the caller gave up: nothing runs */
+  }
 }
 
 /* What the forked child undoes before execve: the relay's blocked signals and SIGCHLD disposition. */
@@ -386,18 +400,14 @@ static int helper_main(int argc, char **argv) {
   } else if (argv[i][0] != '/') {
     fail(EINVAL, "command %s: not an absolute path", argv[i]);
   }
-  if (hold) {
-    if (status_fd < 0) {
-      fail(EINVAL, "arguments: --hold needs --status");
-    }
-    char go = 0;
-    ssize_t n;
-    do {
-      n = read(status_fd, &go, 1);
-    } while (n < 0 && errno == EINTR);
-    if (n != 1 || go != 'g') {
-      _exit(127); /* the caller gave up: nothing runs */
-    }
+  if (hold && status_fd < 0) {
+    fail(EINVAL, "arguments: --hold needs --status");
+  }
+  /* Held with a pid namespace to join: the process to place is the one born in that namespace (a virtual
+   * host admits only its own processes), so the wait comes after the fork, in the child. */
+  int hold_after_fork = hold && ns_joins_pid(&ns) != NULL;
+  if (hold && !hold_after_fork) {
+    wait_go();
   }
   for (int c = 0; c < ncgroups; c++) {
     join_cgroup(cgroups[c]);
@@ -409,6 +419,9 @@ static int helper_main(int argc, char **argv) {
     ns_mount_proc(&ns); /* PID 1 of the new namespace: its proc shows that namespace */
   } else if (ns_joins_pid(&ns) != NULL) {
     fork_command(1, ns_joins_pid(&ns));
+    if (hold_after_fork) {
+      wait_go(); /* the pid line named this process: the caller has it placed, then says go */
+    }
   }
   if (detached) {
     detach();

@@ -225,19 +225,15 @@ class CliKernelIT {
     assertThat(r.out()).matches("init_pid=\"\\d+\"\\n");
     String init = r.out().replaceAll("\\D", "");
     assertThat(lmctfy("list", "pids", "/vh").out()).contains("pid=\"" + init + "\"");
-    if (m == Mode.EMBEDDED) {
-      r = lmctfy("run", "/vh", "ps ax");
-      assertThat(r.code()).as(r.err()).isZero();
-      assertThat(r.out()).contains("    1 ").contains("lmctfy-nsinit").doesNotContain("java");
-      r = lmctfy("run", "/vh", "hostname");
-      assertThat(r.code()).as(r.err()).isZero();
-      assertThat(r.out()).isEqualTo("web1\n");
-    } else {
-      // A foreground run through the daemon cannot join the namespaces (yet): said so, nothing runs.
-      r = lmctfy("run", "/vh", "hostname");
-      assertThat(r.code()).as(r.err()).isEqualTo(12);
-      assertThat(r.err()).startsWith("UNIMPLEMENTED: ").contains("run -n");
-    }
+    // Foreground, embedded or through lmctfyd (whose held helper joins the namespaces before it is placed).
+    r = lmctfy("run", "/vh", "ps ax");
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(r.out()).contains("    1 ").contains("lmctfy-nsinit").doesNotContain("java");
+    r = lmctfy("run", "/vh", "hostname");
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(r.out()).isEqualTo("web1\n");
+    r = lmctfy("run", "/vh", "exit 7");
+    assertThat(r.code()).as("the command's exit status").isEqualTo(7);
     Path out = Files.createTempFile(dist.home.resolve("tmp"), "vh", ".out");
     r = lmctfy("run", "-n", "/vh", "hostname > " + out + "; echo $$ >> " + out);
     assertThat(r.code()).as(r.err()).isZero();

@@ -98,12 +98,38 @@ public final class HelperProcess {
    */
   public static long startHeld(Path helper, Placement placement, List<String> command, RunSpec spec,
       Map<String, String> environment, Path workingDirectory) throws ContainerException {
-    return start(helper, List.of(), placement, Namespaces.NONE, command, spec, environment, workingDirectory);
+    return startHeld(helper, placement, Namespaces.NONE, command, spec, environment, workingDirectory).pid();
+  }
+
+  /** A command started by a held helper: its pid, and the helper process to wait for (see startHeld). */
+  public record Started(long pid, Process helper) {}
+
+  /**
+   * As {@link #startHeld(Path, Placement, List, RunSpec, Map, Path)}, and the helper joins {@code namespaces}
+   * (no cgroups: the placement puts it into them). With a pid namespace to join, the process placed is the
+   * helper's child born in that namespace (a virtual host admits only its own processes), and the helper
+   * stays as its relay (signals forwarded, it ends as the command ends). Waiting for {@link Started#helper()}
+   * gives the command's exit status either way: the foreground run of lmctfy's client.
+   *
+   * @since spi.exec 1.2
+   */
+  public static Started startHeld(Path helper, Placement placement, Namespaces namespaces, List<String> command,
+      RunSpec spec, Map<String, String> environment, Path workingDirectory) throws ContainerException {
+    Process[] started = new Process[1];
+    long pid = start(helper, List.of(), placement, namespaces, command, spec, environment, workingDirectory,
+        started);
+    return new Started(pid, started[0]);
   }
 
   private static long start(Path helper, List<Path> cgroupDirs, Placement placement, Namespaces namespaces,
       List<String> command, RunSpec spec, Map<String, String> environment, Path workingDirectory)
       throws ContainerException {
+    return start(helper, cgroupDirs, placement, namespaces, command, spec, environment, workingDirectory, null);
+  }
+
+  private static long start(Path helper, List<Path> cgroupDirs, Placement placement, Namespaces namespaces,
+      List<String> command, RunSpec spec, Map<String, String> environment, Path workingDirectory,
+      Process[] started) throws ContainerException {
     validate(command, spec, namespaces);
     boolean detached = spec.getFdPolicy() == RunSpec.FdPolicy.DETACHED;
     Path sockDir = null;
@@ -124,14 +150,31 @@ public final class HelperProcess {
         }
         Process process = pb.start();
         Report report;
+        long placed = 0;
         try (SocketChannel peer = accept(server, process)) {
           if (placement != null) {
+            long target = process.pid();
+            if (namespaces.join().containsKey(NamespaceType.PID)) {
+              // The helper forks into the joined pid namespace first; its child waits to be placed.
+              String line = readLine(peer, "the exec helper for " + command.get(0));
+              Report first = Report.parse(line);
+              if (first.pid() <= 0) {
+                process.waitFor(START_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+                throw line.isEmpty() ? new ContainerException(StatusCode.INTERNAL, "The exec helper for "
+                    + command.get(0) + " ended without a report") : failure(line, command.get(0));
+              }
+              target = first.pid();
+              placed = target;
+            }
             try {
-              placement.place(process.pid());
+              placement.place(target);
             } catch (ContainerException | RuntimeException e) {
               peer.close(); // the held helper reads end-of-file and exits without running anything
               if (!process.waitFor(500, TimeUnit.MILLISECONDS)) {
                 process.destroyForcibly(); // placed half-way into a frozen cgroup, it cannot read: killed
+              }
+              if (placed > 0) {
+                ProcessHandle.of(placed).ifPresent(ProcessHandle::destroyForcibly);
               }
               throw e;
             }
@@ -146,7 +189,10 @@ public final class HelperProcess {
           process.waitFor(START_TIMEOUT_MS, TimeUnit.MILLISECONDS);
           throw failure(report.failure(), command.get(0));
         }
-        return report.pid() > 0 ? report.pid() : process.pid();
+        if (started != null) {
+          started[0] = process;
+        }
+        return placed > 0 ? placed : report.pid() > 0 ? report.pid() : process.pid();
       }
     } catch (IOException e) {
       throw KernelErrors.map(e, "start the exec helper for " + command.get(0));
@@ -163,6 +209,36 @@ public final class HelperProcess {
         }
       }
     }
+  }
+
+  /**
+   * One line from a helper's socket, bounded; empty at end of stream. Only where the helper says nothing more
+   * until answered (its pid line before it waits for "g"; a server's "ready").
+   */
+  static String readLine(SocketChannel peer, String what) throws IOException, ContainerException {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(START_TIMEOUT_MS);
+    ByteBuffer buf = ByteBuffer.allocate(1024);
+    peer.configureBlocking(false);
+    try (Selector selector = Selector.open()) {
+      peer.register(selector, SelectionKey.OP_READ);
+      while (buf.hasRemaining()) {
+        String s = new String(buf.array(), 0, buf.position(), StandardCharsets.UTF_8);
+        if (s.indexOf('\n') >= 0) {
+          return s.substring(0, s.indexOf('\n'));
+        }
+        long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+        if (left <= 0) {
+          throw new ContainerException(StatusCode.DEADLINE_EXCEEDED, what + " did not answer in "
+              + START_TIMEOUT_MS + " ms");
+        }
+        selector.select(left);
+        selector.selectedKeys().clear();
+        if (peer.read(buf) < 0) {
+          return new String(buf.array(), 0, buf.position(), StandardCharsets.UTF_8).strip();
+        }
+      }
+    }
+    throw new ContainerException(StatusCode.INTERNAL, what + " said too much at once");
   }
 
   /** Everything checked before a helper is asked for: the command, the RunSpec, the namespaces. */

@@ -4,8 +4,6 @@ import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
-import java.nio.channels.SelectionKey;
-import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
@@ -146,7 +144,7 @@ public final class HelperServer implements AutoCloseable {
         server = new ProcessBuilder(helper.toString(), "--serve", socket.toString(), "--status", hello.toString())
             .inheritIO().start();
         caller = HelperProcess.accept(ss, server);
-        String line = readLine(caller);
+        String line = HelperProcess.readLine(caller, "The exec helper server " + helper);
         if (!line.equals("ready")) {
           stop();
           throw line.isEmpty()
@@ -161,33 +159,6 @@ public final class HelperServer implements AutoCloseable {
       stop();
       throw KernelErrors.map(e, "start the exec helper server " + helper);
     }
-  }
-
-  /** One line from the server's status connection, bounded; empty at end of stream. */
-  private String readLine(SocketChannel peer) throws IOException, ContainerException {
-    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(HelperProcess.START_TIMEOUT_MS);
-    ByteBuffer buf = ByteBuffer.allocate(1024);
-    peer.configureBlocking(false);
-    try (Selector selector = Selector.open()) {
-      peer.register(selector, SelectionKey.OP_READ);
-      while (buf.hasRemaining()) {
-        String s = new String(buf.array(), 0, buf.position(), StandardCharsets.UTF_8);
-        if (s.indexOf('\n') >= 0) {
-          return s.substring(0, s.indexOf('\n'));
-        }
-        long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
-        if (left <= 0) {
-          throw new ContainerException(StatusCode.DEADLINE_EXCEEDED, "The exec helper server did not start in "
-              + HelperProcess.START_TIMEOUT_MS + " ms");
-        }
-        selector.select(left);
-        selector.selectedKeys().clear();
-        if (peer.read(buf) < 0) {
-          return new String(buf.array(), 0, buf.position(), StandardCharsets.UTF_8).strip();
-        }
-      }
-    }
-    throw new ContainerException(StatusCode.INTERNAL, "The exec helper server said too much at start");
   }
 
   /** Ends the server (if any) and removes its socket; the commands it started go on. */

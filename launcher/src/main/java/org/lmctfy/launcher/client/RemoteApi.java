@@ -37,6 +37,8 @@ import org.lmctfy.api.proto.StatsRequest;
 import org.lmctfy.api.proto.UpdateRequest;
 import org.lmctfy.launcher.daemon.Posix;
 import org.lmctfy.spi.exec.HelperProcess;
+import org.lmctfy.spi.exec.NamespaceType;
+import org.lmctfy.spi.exec.Namespaces;
 
 /** ContainerApi over lmctfyd's socket: the same API, served by the daemon's framework. */
 final class RemoteApi implements ContainerApi {
@@ -178,11 +180,11 @@ final class RemoteApi implements ContainerApi {
       try {
         enter(tids);
       } catch (ContainerException e) {
-        if (e.code() == StatusCode.FAILED_PRECONDITION && initPid() != 1) {
-          throw ContainerException.unimplemented("A foreground run in virtual host " + name + " through lmctfyd is"
-              + " not implemented: use run -n, or --embedded (as root)");
+        long init = e.code() == StatusCode.FAILED_PRECONDITION ? initPid() : 1;
+        if (init == 1) {
+          throw e;
         }
-        throw e;
+        System.exit(runInVirtualHost(init, command));
       }
       jnr.posix.POSIX posix = Posix.get();
       String[] env = System.getenv().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
@@ -191,6 +193,47 @@ final class RemoteApi implements ContainerApi {
       int errno = posix.errno();
       throw new ContainerException(errno == 2 ? StatusCode.NOT_FOUND : errno == 13 ? StatusCode.PERMISSION_DENIED
           : StatusCode.INTERNAL, "execve " + command.get(0) + " failed (" + rc + ", errno " + errno + ")");
+    }
+
+    /**
+     * The foreground run of a virtual host, which admits no process from outside its namespaces: a held helper
+     * joins the init's namespaces (every one that differs from this process's, but the user namespace), its
+     * child born in the virtual host's pid namespace is placed by the daemon (its owner rules apply), then
+     * execs; this process waits and answers the command's exit status. Joining namespaces needs root.
+     */
+    private int runInVirtualHost(long init, List<String> command) throws ContainerException {
+      Path helper = session.execHelper();
+      if (helper == null || !Files.isExecutable(helper)) {
+        throw ContainerException.unimplemented("A foreground run in virtual host " + name + " through lmctfyd"
+            + " needs the distribution's exec helper (libexec/lmctfy-exec): use run -n");
+      }
+      if (Posix.get().getuid() != 0) {
+        throw new ContainerException(StatusCode.PERMISSION_DENIED, "Running a command in virtual host " + name
+            + " needs root (joining its namespaces needs CAP_SYS_ADMIN)");
+      }
+      java.util.Set<NamespaceType> types = java.util.EnumSet.noneOf(NamespaceType.class);
+      for (NamespaceType t : NamespaceType.values()) {
+        if (t == NamespaceType.USER) {
+          continue;
+        }
+        try {
+          Path theirs = Path.of("/proc", Long.toString(init), "ns", t.kernelName());
+          Path mine = Path.of("/proc/self/ns", t.kernelName());
+          if (Files.exists(theirs) && !Files.readSymbolicLink(theirs).equals(Files.readSymbolicLink(mine))) {
+            types.add(t);
+          }
+        } catch (IOException e) {
+          throw ContainerException.notFound("The init " + init + " of virtual host " + name + " is gone: " + e);
+        }
+      }
+      HelperProcess.Started s = HelperProcess.startHeld(helper, pid -> enter(List.of(pid)),
+          Namespaces.joining(init, types), command, RunSpec.getDefaultInstance(), null, null);
+      try {
+        return s.helper().waitFor(); // the relay ends as the command ends: its status, or 128 + signal
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new ContainerException(StatusCode.CANCELLED, "interrupted while " + command.get(0) + " ran");
+      }
     }
 
     @Override
