@@ -56,6 +56,8 @@ final class InFramework {
       "org.lmctfy.controller.cpuset", "cpu { mask { data: 1 } }",
       "org.lmctfy.controller.blockio", "blockio { }",
       "org.lmctfy.controller.freezer", ""));
+  /** The virtual hosts' bundle: not a cgroup controller, so not in {@link #CONTROLLERS}' generic swaps. */
+  static final String NAMESPACE = "org.lmctfy.controller.namespace";
 
   private InFramework() {}
 
@@ -72,19 +74,28 @@ final class InFramework {
     return jar.toUri().toString();
   }
 
-  /** The Pax Exam configuration: Felix with SCR, protobuf, the API, the core and the five controllers. */
+  /**
+   * The Pax Exam configuration: Felix with SCR, protobuf, the API, the core, the five cgroup controllers and the
+   * namespace controller (virtual hosts).
+   */
   static Option[] config() {
     String id = UUID.randomUUID().toString().substring(0, 8);
     Path helper = bundleDir().resolve("helper");
     try {
-      // The exec helper binary, out of the native jar.
+      // The exec helper and, beside it as in the distribution's libexec/, a virtual host's init: out of the
+      // native jar (a plain jar, not a bundle).
       Files.createDirectories(helper);
       try (JarInputStream in = new JarInputStream(new java.net.URL(jar("native")).openStream())) {
         for (JarEntry e; (e = in.getNextJarEntry()) != null; ) {
-          if (e.getName().endsWith("/lmctfy-exec")) {
-            Path bin = helper.resolve("lmctfy-exec");
-            Files.write(bin, in.readAllBytes());
-            bin.toFile().setExecutable(true);
+          String name = e.getName().substring(e.getName().lastIndexOf('/') + 1);
+          if (name.equals("lmctfy-exec") || name.equals("lmctfy-nsinit")) {
+            // Renamed into place: a rewrite in place fails (ETXTBSY) while anything runs the file, e.g. a helper
+            // or a virtual host's init an earlier test class left running.
+            Path tmp = helper.resolve(name + ".tmp");
+            Files.write(tmp, in.readAllBytes());
+            tmp.toFile().setExecutable(true);
+            Files.move(tmp, helper.resolve(name), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
           }
         }
       }
@@ -120,6 +131,7 @@ final class InFramework {
         org.ops4j.pax.exam.CoreOptions.bundle(jar("cpuset-controller")),
         org.ops4j.pax.exam.CoreOptions.bundle(jar("blockio-controller")),
         org.ops4j.pax.exam.CoreOptions.bundle(jar("freezer-controller")),
+        org.ops4j.pax.exam.CoreOptions.bundle(jar("namespace-controller")),
         junitBundles(),
         cleanCaches(true));
   }
