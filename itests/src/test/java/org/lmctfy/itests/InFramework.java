@@ -106,10 +106,20 @@ final class InFramework {
     Path state = Path.of("/dev/shm/lmctfy-itest-" + id);
     // The framework runs in this JVM (native container): when it exits, whatever a test left under the root
     // (a failed cleanUp, a test that died) and the state directory go, processes inside killed first.
+    // What the hook runs is loaded now: at exit the test class path may no longer load classes (seen with three
+    // test classes in one run: every hook failed with NoClassDefFoundError and the state directories stayed).
+    CgroupLayout layout;
+    try {
+      layout = CgroupLayout.detect();
+      org.lmctfy.core.testing.KernelRoot.removeTree(layout, root, state); // nothing there yet: loads its classes
+    } catch (ContainerException e) {
+      throw new IllegalStateException(e);
+    }
+    java.util.Objects.requireNonNull(org.lmctfy.spi.cgroup.ControlFiles.class); // removeTree's on a real tree
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       try {
-        org.lmctfy.core.testing.KernelRoot.removeTree(CgroupLayout.detect(), root, state);
-      } catch (ContainerException e) {
+        org.lmctfy.core.testing.KernelRoot.removeTree(layout, root, state);
+      } catch (ContainerException | LinkageError e) {
         System.err.println("itests: could not remove test root " + root + ": " + e);
       }
     }, "itests-cleanup"));
