@@ -353,13 +353,19 @@ public final class ContainerApiImpl implements ContainerApi, AutoCloseable {
    * shape processes when {@code shapingOnly}. Empty for the root and for a container without a record.
    */
   Optional<ResourceRecord> absentController(ContainerName n, boolean shapingOnly) throws ContainerException {
+    return absentController(n, shapingOnly, r -> factories.get(r).isPresent());
+  }
+
+  /** {@link #absentController(ContainerName, boolean)} against a given set of active resources. */
+  Optional<ResourceRecord> absentController(ContainerName n, boolean shapingOnly,
+      java.util.function.Predicate<String> active) throws ContainerException {
     if (n.isRoot()) {
       return Optional.empty();
     }
     Optional<ContainerRecord> r = state.read(n);
     if (r.isPresent()) {
       for (ResourceRecord rr : r.get().getResourceList()) {
-        if ((!shapingOnly || rr.getShapesProcesses()) && factories.get(rr.getResource()).isEmpty()) {
+        if ((!shapingOnly || rr.getShapesProcesses()) && !active.test(rr.getResource())) {
           return Optional.of(rr);
         }
       }

@@ -7,7 +7,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeSet;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import org.lmctfy.spi.ResourceHandlerFactory;
@@ -72,10 +73,18 @@ public final class FactoryRegistry {
   }
 
   /** One factory per resource, sorted by resource name. */
-  public synchronized List<ResourceHandlerFactory> all() {
-    List<ResourceHandlerFactory> out = new ArrayList<>();
-    for (String r : new TreeSet<>(byResource.keySet())) {
-      out.add(byResource.get(r).peekLast());
+  public List<ResourceHandlerFactory> all() {
+    return new ArrayList<>(active().values());
+  }
+
+  /**
+   * The active factory of each resource at one instant, by resource name (sorted): for a caller that must ask
+   * both which resources are active and what they answer without a change coming in between.
+   */
+  public synchronized SortedMap<String, ResourceHandlerFactory> active() {
+    SortedMap<String, ResourceHandlerFactory> out = new TreeMap<>();
+    for (Map.Entry<String, Deque<ResourceHandlerFactory>> e : byResource.entrySet()) {
+      out.put(e.getKey(), e.getValue().peekLast());
     }
     return out;
   }

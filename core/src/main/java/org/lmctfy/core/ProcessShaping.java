@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.SortedMap;
 import org.lmctfy.api.ContainerException;
 import org.lmctfy.api.ContainerName;
 import org.lmctfy.api.proto.ResourceRecord;
@@ -44,9 +45,13 @@ final class ProcessShaping {
 
   /** The capabilities that apply to processes of {@code n}; UNAVAILABLE when one's controller is away. */
   static List<ProcessCapability> of(ContainerApiImpl api, ContainerName n) throws ContainerException {
-    refuseAbsent(api, n);
+    // One snapshot answers both which controllers are absent and which capabilities apply: read twice, a
+    // controller leaving in between (a swap) would pass the check yet not be asked, and a process would start
+    // with none of its namespaces.
+    SortedMap<String, ResourceHandlerFactory> active = api.factories().active();
+    refuseAbsent(api, n, active.keySet());
     List<ProcessCapability> out = new ArrayList<>();
-    for (ResourceHandlerFactory f : api.factories().all()) {
+    for (ResourceHandlerFactory f : active.values()) {
       for (ContainerName at = n; ; at = at.parent()) {
         Optional<ResourceHandler> h = f.attach(api.context(at));
         if (h.isPresent()) {
@@ -96,9 +101,10 @@ final class ProcessShaping {
    * A process must never start outside the namespaces of its container: while the controller of a
    * process-shaping resource of {@code n} or an ancestor is away (a hot-swap), nothing starts or enters.
    */
-  private static void refuseAbsent(ContainerApiImpl api, ContainerName n) throws ContainerException {
+  private static void refuseAbsent(ContainerApiImpl api, ContainerName n, Set<String> active)
+      throws ContainerException {
     for (ContainerName at = n; !at.isRoot(); at = at.parent()) {
-      Optional<ResourceRecord> rr = api.absentController(at, true);
+      Optional<ResourceRecord> rr = api.absentController(at, true, active::contains);
       if (rr.isPresent()) {
         String r = rr.get().getResource();
         throw ContainerException.unavailable("Container " + at + " isolates " + r + ", whose controller is not"

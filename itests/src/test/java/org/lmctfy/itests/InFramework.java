@@ -56,6 +56,8 @@ final class InFramework {
       "org.lmctfy.controller.cpuset", "cpu { mask { data: 1 } }",
       "org.lmctfy.controller.blockio", "blockio { }",
       "org.lmctfy.controller.freezer", ""));
+  /** The virtual hosts' bundle: not a cgroup controller, so not in {@link #CONTROLLERS}' generic swaps. */
+  static final String NAMESPACE = "org.lmctfy.controller.namespace";
 
   private InFramework() {}
 
@@ -72,19 +74,28 @@ final class InFramework {
     return jar.toUri().toString();
   }
 
-  /** The Pax Exam configuration: Felix with SCR, protobuf, the API, the core and the five controllers. */
+  /**
+   * The Pax Exam configuration: Felix with SCR, protobuf, the API, the core, the five cgroup controllers and the
+   * namespace controller (virtual hosts).
+   */
   static Option[] config() {
     String id = UUID.randomUUID().toString().substring(0, 8);
     Path helper = bundleDir().resolve("helper");
     try {
-      // The exec helper binary, out of the native jar.
+      // The exec helper and, beside it as in the distribution's libexec/, a virtual host's init: out of the
+      // native jar (a plain jar, not a bundle).
       Files.createDirectories(helper);
       try (JarInputStream in = new JarInputStream(new java.net.URL(jar("native")).openStream())) {
         for (JarEntry e; (e = in.getNextJarEntry()) != null; ) {
-          if (e.getName().endsWith("/lmctfy-exec")) {
-            Path bin = helper.resolve("lmctfy-exec");
-            Files.write(bin, in.readAllBytes());
-            bin.toFile().setExecutable(true);
+          String name = e.getName().substring(e.getName().lastIndexOf('/') + 1);
+          if (name.equals("lmctfy-exec") || name.equals("lmctfy-nsinit")) {
+            // Renamed into place: a rewrite in place fails (ETXTBSY) while anything runs the file, e.g. a helper
+            // or a virtual host's init an earlier test class left running.
+            Path tmp = helper.resolve(name + ".tmp");
+            Files.write(tmp, in.readAllBytes());
+            tmp.toFile().setExecutable(true);
+            Files.move(tmp, helper.resolve(name), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
           }
         }
       }
@@ -95,10 +106,20 @@ final class InFramework {
     Path state = Path.of("/dev/shm/lmctfy-itest-" + id);
     // The framework runs in this JVM (native container): when it exits, whatever a test left under the root
     // (a failed cleanUp, a test that died) and the state directory go, processes inside killed first.
+    // What the hook runs is loaded now: at exit the test class path may no longer load classes (seen with three
+    // test classes in one run: every hook failed with NoClassDefFoundError and the state directories stayed).
+    CgroupLayout layout;
+    try {
+      layout = CgroupLayout.detect();
+      org.lmctfy.core.testing.KernelRoot.removeTree(layout, root, state); // nothing there yet: loads its classes
+    } catch (ContainerException e) {
+      throw new IllegalStateException(e);
+    }
+    java.util.Objects.requireNonNull(org.lmctfy.spi.cgroup.ControlFiles.class); // removeTree's on a real tree
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       try {
-        org.lmctfy.core.testing.KernelRoot.removeTree(CgroupLayout.detect(), root, state);
-      } catch (ContainerException e) {
+        org.lmctfy.core.testing.KernelRoot.removeTree(layout, root, state);
+      } catch (ContainerException | LinkageError e) {
         System.err.println("itests: could not remove test root " + root + ": " + e);
       }
     }, "itests-cleanup"));
@@ -120,6 +141,7 @@ final class InFramework {
         org.ops4j.pax.exam.CoreOptions.bundle(jar("cpuset-controller")),
         org.ops4j.pax.exam.CoreOptions.bundle(jar("blockio-controller")),
         org.ops4j.pax.exam.CoreOptions.bundle(jar("freezer-controller")),
+        org.ops4j.pax.exam.CoreOptions.bundle(jar("namespace-controller")),
         junitBundles(),
         cleanCaches(true));
   }
