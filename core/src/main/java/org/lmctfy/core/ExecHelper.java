@@ -65,15 +65,13 @@ final class ExecHelper {
     if (!name.matches("lmctfy-[a-z]+")) {
       throw ContainerException.invalidArgument("No native program " + name);
     }
+    Path p = extracted.get(name); // once found, kept: this is on every virtual host's create
+    if (p != null) {
+      return p;
+    }
     Path b = binary;
-    if (b != null && Files.isExecutable(b.resolveSibling(name))) {
-      return b.resolveSibling(name);
-    }
-    Path p = extracted.get(name);
-    if (p == null) {
-      p = extract(name);
-      extracted.put(name, p);
-    }
+    p = b != null && Files.isExecutable(b.resolveSibling(name)) ? b.resolveSibling(name) : extract(name);
+    extracted.put(name, p);
     return p;
   }
 

@@ -168,6 +168,18 @@ public final class ControlFiles {
   /** Immediate subdirectories (child cgroups), sorted by name; empty when {@code dir} is missing. */
   public static List<Path> subdirectories(Path dir) throws ContainerException {
     List<Path> out = new ArrayList<>();
+    try {
+      // A directory's link count is 2 + its subdirectories on cgroupfs (kernfs_refresh_inode) and tmpfs: one
+      // stat answers the common case, a cgroup without children, instead of a stat per control file.
+      Object links = Files.getAttribute(dir, "unix:nlink", LinkOption.NOFOLLOW_LINKS);
+      if (links instanceof Integer && (Integer) links == 2) {
+        return out;
+      }
+    } catch (NoSuchFileException e) {
+      return out;
+    } catch (IOException | UnsupportedOperationException e) {
+      // listed below
+    }
     try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
       for (Path p : ds) {
         BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
