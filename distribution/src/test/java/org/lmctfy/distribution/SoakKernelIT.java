@@ -257,7 +257,10 @@ class SoakKernelIT {
     List<String> recovered = chaos.currentRecoveries();
     journal.event("the core answers " + ms + " ms after the ready line; its recovery: " + recovered);
     for (String r : recovered) {
-      if (r.startsWith("could not recover") && everyJarIn) {
+      // A destroy under a container paused on v1 cannot finish until its owner resumes that one: refused at
+      // once and left pending (intent kept, finished by the next operation after the resume), not a failure.
+      boolean waitsForAResume = r.contains("frozen by paused container");
+      if (r.startsWith("could not recover") && everyJarIn && !waitsForAResume) {
         figures.fail(journal.now() + " lmctfyd's recovery at start failed although every controller jar was in"
             + " bundle/: " + r);
       }
