@@ -106,14 +106,19 @@ final class Pausing {
     }
   }
 
-  /** Thaws a container through every capability of it that can; a failure leaves the kill to report. */
+  /**
+   * Thaws a container through every capability of it that can, where its pause holds killed processes (a
+   * v1 freezer frozen itself; a cgroup2 pause lets SIGKILL end its tasks and stays); a failure leaves the kill
+   * to report.
+   */
   private static void thaw(ContainerApiImpl api, ContainerName n) {
     try {
       for (String r : api.isolated(n)) {
         Optional<ResourceHandlerFactory> f = api.factories().get(r);
         if (f.isPresent()) {
           Optional<ResourceHandler> h = f.get().attach(api.context(n));
-          if (h.isPresent() && h.get() instanceof FreezerCapability) {
+          if (h.isPresent() && h.get() instanceof FreezerCapability && !(h.get() instanceof PauseStateCapability
+              && !((PauseStateCapability) h.get()).holdsKilledProcesses())) {
             ((FreezerCapability) h.get()).thaw();
           }
         }
