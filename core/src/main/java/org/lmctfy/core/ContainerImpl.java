@@ -119,7 +119,7 @@ final class ContainerImpl implements Container {
     api.requireExists(name);
     ProcessShaping.checkEnter(api, name, tids);
     Tracking tracking = api.tracking();
-    List<Path> dirs = resourceDirs();
+    List<Path> dirs = placements(resourceDirs());
     List<Long> moved = new ArrayList<>();
     for (long tid : tids) {
       try {
@@ -143,6 +143,31 @@ final class ContainerImpl implements Container {
    */
   List<Path> resourceDirs() throws ContainerException {
     return resourceDirs(api.nearestHandlers(name));
+  }
+
+  /**
+   * Every cgroup a process entering this container is written into: the membership cgroup and each
+   * resource's, a cgroup2 one's process leaf instead of the cgroup itself (ProcessLeaf).
+   */
+  List<Path> placementDirs() throws ContainerException {
+    return placementDirs(api.nearestHandlers(name));
+  }
+
+  private List<Path> placementDirs(List<ResourceHandler> nearest) throws ContainerException {
+    List<Path> dirs = new ArrayList<>();
+    dirs.add(api.tracking().placement(name));
+    dirs.addAll(placements(resourceDirs(nearest)));
+    return dirs;
+  }
+
+  /** Resource cgroups mapped to where a process goes in each: a cgroup2 one's process leaf. */
+  private List<Path> placements(List<Path> dirs) throws ContainerException {
+    Optional<Path> unified = api.tree().layout().unified().map(h -> h.mountPoint());
+    List<Path> out = new ArrayList<>(dirs.size());
+    for (Path d : dirs) {
+      out.add(org.lmctfy.spi.cgroup.ProcessLeaf.placement(d, unified.isPresent() && d.startsWith(unified.get())));
+    }
+    return out;
   }
 
   /** {@link #resourceDirs()} given the nearest handlers of every active resource. */
@@ -188,10 +213,8 @@ final class ContainerImpl implements Container {
     org.lmctfy.spi.exec.HelperProcess.checkCommand(command); // a bad command fails before anything is spawned
     api.requireExists(name);
     List<ResourceHandler> nearest = api.nearestHandlers(name);
-    List<Path> dirs = new ArrayList<>();
-    dirs.add(api.tracking().dir(name));
-    dirs.addAll(resourceDirs(nearest));
     Pausing.refuseRunIfPaused(name, nearest);
+    List<Path> dirs = placementDirs(nearest);
     return api.execHelper().start(dirs, ExecHelper.joining(ProcessShaping.namespaces(api, name)), command,
         spec == null ? RunSpec.getDefaultInstance() : spec, null, null);
   }
@@ -205,10 +228,8 @@ final class ContainerImpl implements Container {
     org.lmctfy.spi.exec.HelperProcess.checkCommand(command);
     api.requireExists(name);
     List<ResourceHandler> nearest = api.nearestHandlers(name);
-    List<Path> dirs = new ArrayList<>();
-    dirs.add(api.tracking().dir(name));
-    dirs.addAll(resourceDirs(nearest));
     Pausing.refuseRunIfPaused(name, nearest);
+    List<Path> dirs = placementDirs(nearest);
     java.util.Map<String, Path> join = ProcessShaping.namespaces(api, name);
     String self = Long.toString(ProcessHandle.current().pid());
     for (Path d : dirs) {
@@ -444,7 +465,8 @@ final class ContainerImpl implements Container {
       // emptied (top down); it ends up empty and thawed. (cgroup2's cgroup.kill ends frozen tasks as they
       // are: the container stays paused.)
       boolean recursive = policy == ListPolicy.RECURSIVE
-          || org.lmctfy.spi.cgroup.ControlFiles.subdirectories(t.dir(name)).isEmpty();
+          || org.lmctfy.spi.cgroup.ControlFiles.subdirectories(t.dir(name)).stream()
+              .allMatch(org.lmctfy.spi.cgroup.ProcessLeaf::isLeaf); // no child but the process leaf
       Tracking.Unfreeze thaw = () -> {
         List<ContainerName> parentsFirst = new ArrayList<>(List.of(name));
         if (recursive) {

@@ -98,6 +98,11 @@ final class Lifecycle {
             + tracking.dir(n) + " exists and was not made by lmctfy (no record); remove it, or destroy "
             + n.parent() + (n.parent().isRoot() ? "" : ", which removes everything below it"));
       }
+      if (tracking.unified() && !n.parent().isRoot()) {
+        // A parent made before process leaves existed may hold its processes in its own cgroup, where
+        // cgroup2 would refuse to enable a controller for this child: they move into its leaf first.
+        org.lmctfy.spi.cgroup.ProcessLeaf.adoptOwnProcesses(tracking.dir(n.parent()));
+      }
       intents.write(n, Intents.Op.CREATE, new byte[0]);
       CrashPoint.at("create.intent-written");
       // 2. The membership cgroup, then each handler; any failure undoes everything in reverse order.
@@ -338,7 +343,7 @@ final class Lifecycle {
         if (ContainerName.isValidComponent(entry)) {
           intents.delete(n.child(entry), Intents.Op.CREATE);
           sweep(tracking, n.child(entry));
-        } else {
+        } else if (!org.lmctfy.spi.cgroup.ProcessLeaf.isLeaf(child)) { // the leaf goes with the container
           ControlFiles.rmdirRecursive(child); // no container name: nothing of ours can be in it but cgroups
         }
       }

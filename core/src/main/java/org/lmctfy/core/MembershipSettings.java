@@ -22,13 +22,18 @@ final class MembershipSettings {
         throw ContainerException.unimplemented("children_limit needs cgroup2's cgroup.max.descendants,"
             + " which the tracking hierarchy " + tracking.hierarchy() + " lacks");
       }
-      ControlFiles.write(dir, "cgroup.max.descendants", spec.getChildrenLimit());
+      // On cgroup2 the container's own process leaf is a descendant too: not counted against the limit.
+      // (A subcontainer's leaf, made when it first holds a process, is one of its descendants: counted.)
+      ControlFiles.write(dir, "cgroup.max.descendants", spec.getChildrenLimit() + 1);
     }
     if (spec.hasOwner() || spec.hasOwnerGroup()) {
       int uid = spec.hasOwner() ? (int) spec.getOwner() : -1;
       int gid = spec.hasOwnerGroup() ? (int) spec.getOwnerGroup() : -1;
       List<Path> dirs = new ArrayList<>();
       dirs.add(dir);
+      if (tracking.unified()) {
+        dirs.add(tracking.placement(n)); // the process leaf, where the owner's processes go
+      }
       for (ResourceHandler h : created) {
         dirs.addAll(h.cgroupDirs());
       }

@@ -118,9 +118,7 @@ final class ProcessShaping {
     @Override
     public long start(List<String> argv, Set<String> unshare, Optional<String> hostname, boolean mountProc)
         throws ContainerException {
-      List<Path> dirs = new ArrayList<>();
-      dirs.add(api.tracking().dir(n));
-      dirs.addAll(new ContainerImpl(api, n).resourceDirs());
+      List<Path> dirs = new ContainerImpl(api, n).placementDirs();
       return api.execHelper().startInit(dirs, argv, unshare, hostname, mountProc);
     }
 

@@ -16,6 +16,7 @@ import org.lmctfy.api.StatusCode;
 import org.lmctfy.spi.cgroup.CgroupTree;
 import org.lmctfy.spi.cgroup.ControlFiles;
 import org.lmctfy.spi.cgroup.Hierarchy;
+import org.lmctfy.spi.cgroup.ProcessLeaf;
 
 /**
  * The membership hierarchy (DESIGN §4): which processes belong to which container. cgroup2 where mounted
@@ -65,20 +66,40 @@ final class Tracking {
     return hierarchy.unified() ? "cgroup.threads" : "tasks";
   }
 
+  /** The container's own processes: its cgroup's and, on cgroup2, its process leaf's (ProcessLeaf). */
   List<Long> processes(ContainerName name) throws ContainerException {
-    return listed(dir(name), procsFile());
+    return procsOf(dir(name));
   }
 
   List<Long> threads(ContainerName name) throws ContainerException {
-    return listed(dir(name), threadsFile());
+    return own(dir(name), threadsFile());
+  }
+
+  /** Where a process entering the container goes in this hierarchy: its process leaf on cgroup2. */
+  Path placement(ContainerName name) throws ContainerException {
+    return ProcessLeaf.placement(dir(name), hierarchy.unified());
   }
 
   /**
-   * Pids listed in one cgroup. A cgroup directory always has cgroup.procs on a real kernel; a directory
-   * without it (a fake tree in tests) holds no process.
+   * Pids listed in one container's cgroup and its process leaf. A cgroup directory always has cgroup.procs
+   * on a real kernel; a directory without it (a fake tree in tests) holds no process.
    */
   private List<Long> procsOf(Path dir) throws ContainerException {
-    return listed(dir, procsFile());
+    return own(dir, procsFile());
+  }
+
+  private List<Long> own(Path dir, String file) throws ContainerException {
+    List<Long> direct = listed(dir, file);
+    if (!hierarchy.unified() || ProcessLeaf.isLeaf(dir)) {
+      return direct;
+    }
+    Path leaf = ProcessLeaf.of(dir);
+    if (!ControlFiles.isDirectory(leaf)) {
+      return direct;
+    }
+    List<Long> out = new ArrayList<>(direct);
+    out.addAll(listed(leaf, file));
+    return out;
   }
 
   private static List<Long> listed(Path dir, String file) throws ContainerException {
@@ -94,8 +115,8 @@ final class Tracking {
 
   /** Pids of the whole subtree below and including {@code dir}. */
   List<Long> subtreeProcesses(Path dir) throws ContainerException {
-    TreeSet<Long> out = new TreeSet<>(procsOf(dir));
-    for (Path child : ControlFiles.subdirectories(dir)) {
+    TreeSet<Long> out = new TreeSet<>(listed(dir, procsFile()));
+    for (Path child : ControlFiles.subdirectories(dir)) { // the process leaf too
       out.addAll(subtreeProcesses(child));
     }
     return new ArrayList<>(out);
@@ -267,6 +288,6 @@ final class Tracking {
 
   /** Writes a process (v2) or thread (v1) into the container. */
   void enter(ContainerName name, long tid) throws ContainerException {
-    ControlFiles.write(dir(name), hierarchy.unified() ? "cgroup.procs" : "tasks", Long.toString(tid));
+    ControlFiles.write(placement(name), hierarchy.unified() ? "cgroup.procs" : "tasks", Long.toString(tid));
   }
 }

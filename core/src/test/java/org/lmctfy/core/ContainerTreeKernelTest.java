@@ -88,7 +88,8 @@ class ContainerTreeKernelTest {
     Container c = api().get("/a/b/c");
     c.enter(List.of(pid));
     Hierarchy t = k.layout.tracking().get();
-    assertThat(cgroupLine(pid, t)).isEqualTo(k.root + "/a/b/c");
+    assertThat(cgroupLine(pid, t)).isEqualTo(k.root + "/a/b/c"
+        + (t.unified() ? "/" + org.lmctfy.spi.cgroup.ProcessLeaf.NAME : "")); // cgroup2: its process leaf
     if (!mem.unified()) {
       // Not isolating memory, /a/b/c's process lives in the nearest ancestor's memory cgroup: /a/b.
       assertThat(cgroupLine(pid, mem)).isEqualTo(k.root + "/a/b");

@@ -47,6 +47,11 @@ class ProcessesKernelTest {
     }
   }
 
+  /** The process leaf's suffix on cgroup2 (a container's own processes live there), none on v1. */
+  private static String leaf(Hierarchy t) {
+    return t.unified() ? "/" + org.lmctfy.spi.cgroup.ProcessLeaf.NAME : "";
+  }
+
   private static void waitFor(long pid) throws Exception {
     Workload.awaitExit(pid, 30);
   }
@@ -59,7 +64,7 @@ class ProcessesKernelTest {
     waitFor(pid);
     String cgroups = Files.readString(out);
     Hierarchy t = k.layout.tracking().get();
-    assertThat(cgroups).contains((t.unified() ? "0::" : "name=" + t.name() + ":") + k.root + "/r\n");
+    assertThat(cgroups).contains((t.unified() ? "0::" : "name=" + t.name() + ":") + k.root + "/r" + leaf(t) + "\n");
     Hierarchy mem = k.layout.forController("memory").get();
     if (!mem.unified()) {
       assertThat(cgroups).contains(":memory:" + k.root + "/r\n");
@@ -124,7 +129,7 @@ class ProcessesKernelTest {
     assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
     assertThat(p.exitValue()).as(out).isZero();
     Hierarchy t = k.layout.tracking().get();
-    assertThat(out).contains((t.unified() ? "0::" : "name=" + t.name() + ":") + k.root + "/x\n");
+    assertThat(out).contains((t.unified() ? "0::" : "name=" + t.name() + ":") + k.root + "/x" + leaf(t) + "\n");
     // A missing command fails before the process moves.
     Process bad = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
         "org.lmctfy.core.testing.ExecMain", k.root, k.stateDir.toString(), "/x", "/no/such/cmd")
@@ -206,7 +211,7 @@ class ProcessesKernelTest {
     assertThat(pid).isEqualTo(placed[0]);
     waitFor(pid);
     Hierarchy t = k.layout.tracking().get();
-    assertThat(Files.readString(out)).contains((t.unified() ? "0::" : "name=" + t.name() + ":") + k.root + "/held\n");
+    assertThat(Files.readString(out)).contains((t.unified() ? "0::" : "name=" + t.name() + ":") + k.root + "/held" + leaf(t) + "\n");
 
     Path marker = tmp.resolve("ran");
     assertCode(() -> org.lmctfy.spi.exec.HelperProcess.startHeld(binary, p -> {

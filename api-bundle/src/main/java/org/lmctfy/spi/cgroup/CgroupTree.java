@@ -66,10 +66,16 @@ public final class CgroupTree {
 
   /**
    * The container a cgroup path (as in /proc/PID/cgroup, relative to the hierarchy's mount root) belongs
-   * to, or empty when it lies outside the container root.
+   * to (a process leaf's is its container's), or empty when it lies outside the container root.
    */
   public Optional<String> containerPathOf(Hierarchy h, String cgroupPath) {
     String full = cgroupPath;
+    if (full.endsWith("/" + ProcessLeaf.NAME)) { // a container's own process, in its leaf
+      full = full.substring(0, full.length() - ProcessLeaf.NAME.length() - 1);
+      if (full.isEmpty()) {
+        full = "/";
+      }
+    }
     String mountRoot = h.mountRoot();
     if (!mountRoot.equals("/") && full.startsWith(mountRoot)) {
       full = full.substring(mountRoot.length());

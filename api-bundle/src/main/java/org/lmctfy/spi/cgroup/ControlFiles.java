@@ -141,9 +141,12 @@ public final class ControlFiles {
 
   /**
    * rmdir(2) of one cgroup, retrying EBUSY (tasks still exiting) for a bounded time. A missing directory
-   * is not an error.
+   * is not an error. Its process leaf ({@link ProcessLeaf}), if any, goes first: it is part of the cgroup.
    */
   public static void rmdir(Path dir) throws ContainerException {
+    if (!ProcessLeaf.isLeaf(dir) && Files.isDirectory(ProcessLeaf.of(dir), LinkOption.NOFOLLOW_LINKS)) {
+      rmdir(ProcessLeaf.of(dir));
+    }
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(RMDIR_BUSY_TIMEOUT_MS);
     long pauseNanos = TimeUnit.MICROSECONDS.toNanos(200);
     while (true) {

@@ -20,6 +20,7 @@ import org.lmctfy.spi.ProcessStarter;
 import org.lmctfy.spi.ResourceHandler;
 import org.lmctfy.spi.cgroup.ControlFiles;
 import org.lmctfy.spi.cgroup.Hierarchy;
+import org.lmctfy.spi.cgroup.ProcessLeaf;
 
 /** One virtual host: its init, found in the kernel, and the namespaces it holds. */
 final class VirtualHostHandler implements ResourceHandler, ProcessCapability {
@@ -121,10 +122,7 @@ final class VirtualHostHandler implements ResourceHandler, ProcessCapability {
       return OptionalLong.empty();
     }
     Path dir = container.tree().dir(t.get(), container.name());
-    if (!ControlFiles.exists(dir, "cgroup.procs")) {
-      return OptionalLong.empty();
-    }
-    for (long pid : ControlFiles.readLongs(dir, "cgroup.procs")) {
+    for (long pid : ProcessLeaf.processes(dir)) { // the init is in the container's process leaf on cgroup2
       if (innermostPidIsOne(pid)) {
         return OptionalLong.of(pid);
       }
