@@ -98,7 +98,10 @@ final class SoakInvariants {
     Set<String> names = new TreeSet<>(listed);
     Path tracking = layout.tracking().orElseThrow().mountPoint();
     for (Path dir : cgroupsBelowRoot()) {
-      String name = containerOf(dir);
+      // A container's process leaf (cgroup2) is part of the container: checked as its container's cgroup.
+      Path asContainer = org.lmctfy.spi.cgroup.ProcessLeaf.isLeaf(dir) ? dir.getParent() : dir;
+      String name = containerOf(asContainer);
+      dir = asContainer;
       boolean ours = names.contains(name) && (dir.startsWith(tracking) || recordedDirs.contains(dir));
       if (!ours && !destroyPending(name)) {
         bad.add(new Violation(name, "stray cgroup " + dir + (names.contains(name) ? " (container " + name
