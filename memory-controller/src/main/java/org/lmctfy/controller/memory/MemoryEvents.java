@@ -33,7 +33,7 @@ final class MemoryEvents {
    * announces (v1 signals a memcg OOM, not a kill by the global OOM killer) and a cgroup removed behind the
    * API's back (kernfs sends no inotify event for it).
    */
-  static final long SAFETY_READ_MS = 10_000;
+  static final long SAFETY_READ_MS = 60_000;
 
   /**
    * How long a sample may wait when usage is {@code distance} bytes from where it would matter: the time usage
@@ -54,10 +54,11 @@ final class MemoryEvents {
   /**
    * OOM kills: cgroup2's {@code oom_kill} counter of memory.events (a change is announced by inotify; it
    * counts kills, not the limit being hit, which is {@code oom}); v1's {@code oom_kill} line of
-   * memory.oom_control, kept open (one pread per read). On v1 the kernel's OOM eventfd says when to read it:
-   * every {@value #SAMPLE_MS} ms for a second after a signal (the kill follows the notification), otherwise
-   * every {@value #OOM_IDLE_READ_MS} ms as a safety net; without the eventfd (no jnr-posix, a fake tree) it is
-   * read at every poll, every {@value #SAMPLE_MS} ms.
+   * memory.oom_control. On v1 the kernel's OOM eventfd says when to read it: every {@value #SAMPLE_MS} ms for
+   * a second after a signal (the kill follows the notification), otherwise every {@value #OOM_IDLE_READ_MS} ms
+   * as a safety net; the file is kept open (one pread per read) only during that second, so that an idle
+   * registration holds one descriptor, its eventfd. Without the eventfd (no jnr-posix, a fake tree) the file
+   * is kept open and read at every poll, every {@value #SAMPLE_MS} ms; cgroup2's is kept open.
    */
   static EventProbe oom(Path dir, boolean v2) throws ContainerException {
     OpenControlFile file = OpenControlFile.open(dir, v2 ? MemoryHandler.EVENTS : MemoryHandler.OOM_CONTROL);
@@ -72,7 +73,9 @@ final class MemoryEvents {
         throw e;
       }
     }
-    return new OomProbe(dir, file, v2, efd);
+    OomProbe p = new OomProbe(dir, file, v2, efd);
+    p.closeWhenIdle();
+    return p;
   }
 
   /** How often a v1 OOM probe with an eventfd reads the kill counter when the kernel signalled nothing. */
@@ -82,7 +85,8 @@ final class MemoryEvents {
 
   static final class OomProbe implements SignalledProbe {
     private final Path dir;
-    private final OpenControlFile file;
+    /** Null while a v1 probe with an eventfd is idle (see {@link #read()}). */
+    private OpenControlFile file;
     private final boolean v2;
     private final V1MemoryEventFd efd;
     private long last = -1;
@@ -122,7 +126,7 @@ final class MemoryEvents {
         readNext = false;
         lastRead = t;
       }
-      now = KeyValues.parse(file.read()).get("oom_kill");
+      now = KeyValues.parse(read()).get("oom_kill");
       long delta = last < 0 ? 0 : now - last;
       last = now;
       return (int) Math.max(0, Math.min(Integer.MAX_VALUE, delta));
@@ -131,6 +135,25 @@ final class MemoryEvents {
     @Override
     public String describe() {
       return "oom_kill " + now;
+    }
+
+    private String read() throws ContainerException {
+      if (file == null) {
+        file = OpenControlFile.open(dir, MemoryHandler.OOM_CONTROL);
+      }
+      try {
+        return file.read();
+      } finally {
+        closeWhenIdle();
+      }
+    }
+
+    /** With the eventfd, the file is not held between reads outside the second after a signal. */
+    void closeWhenIdle() {
+      if (efd != null && file != null && System.nanoTime() - hotUntil >= 0) {
+        file.close();
+        file = null;
+      }
     }
 
     @Override
@@ -170,7 +193,9 @@ final class MemoryEvents {
 
     @Override
     public void close() {
-      file.close();
+      if (file != null) {
+        file.close();
+      }
       if (efd != null) {
         efd.close();
       }
