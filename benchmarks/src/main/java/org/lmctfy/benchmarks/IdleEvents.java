@@ -20,7 +20,8 @@ import org.lmctfy.spi.cgroup.Hierarchy;
  * loop, GC, JIT) over a fixed window with the API up and 0, 1,000 and N (default 10,000) containers each
  * holding an idle OOM registration, then with 1,000 memory-threshold registrations (far below their
  * threshold) instead. N is bounded by the memory the first 1,000 containers took from MemAvailable (at most
- * a quarter of what is left). Arguments: N, window seconds. Root only; run by run-idle-events.sh.
+ * a quarter of what is left); with the N registrations held, the OOM latency of OomLatency in one more
+ * container. Arguments: N, window seconds, kills. Root only; run by run-idle-events.sh.
  */
 public final class IdleEvents {
   private IdleEvents() {}
@@ -68,7 +69,8 @@ public final class IdleEvents {
 
   public static void main(String[] args) throws Exception {
     int n = args.length > 0 ? Integer.parseInt(args[0]) : 10_000;
-    int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 20;
+    int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 60;
+    int latencyKills = args.length > 2 ? Integer.parseInt(args[2]) : 30;
     int first = Math.min(1000, n);
     ContainerSpec spec = SpecFormat.parse("memory { limit: 67108864 }", ContainerSpec.newBuilder()).build();
     EventSpec oom = SpecFormat.parse("oom {}", EventSpec.newBuilder()).build();
@@ -108,6 +110,8 @@ public final class IdleEvents {
         System.out.printf("  %d more in %.1f s%n", bound - first, (System.nanoTime() - t) / 1e9);
         measure(bound + " idle OOM registrations", seconds);
       }
+      System.out.println("  with " + bound + " idle OOM registrations: "
+          + OomLatency.measure(root, "/oom", latencyKills));
 
       for (int i = 0; i < ooms.size(); i++) {
         cs.get(i).unregisterNotification(ooms.get(i));
@@ -116,7 +120,7 @@ public final class IdleEvents {
         cs.get(i).registerNotification(threshold, (ct, code, d) -> { });
       }
       measure(first + " idle threshold registrations (48 of 64 MiB)", seconds);
-      System.out.println("  destroying " + cs.size() + " containers");
+      System.out.println("  destroying " + (cs.size() + 1) + " containers");
     }
   }
 }

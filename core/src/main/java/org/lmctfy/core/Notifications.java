@@ -79,7 +79,11 @@ final class Notifications implements AutoCloseable {
       int fd = p instanceof SignalledProbe s && wait.waitsOnDescriptors() ? s.signalDescriptor() : -1;
       if (file != null) {
         wait.watch(file.getParent());
-        watchers.computeIfAbsent(file.getParent(), f -> ConcurrentHashMap.newKeySet()).add(this);
+        watchers.compute(file.getParent(), (dir, rs) -> { // atomic with unwatch's removal of an empty set
+          Set<Registration> in = rs != null ? rs : ConcurrentHashMap.newKeySet();
+          in.add(this);
+          return in;
+        });
       }
       if (fd >= 0) {
         try {
@@ -160,25 +164,27 @@ final class Notifications implements AutoCloseable {
     t.setDaemon(true);
     return t;
   });
-  private final EventWait wait;
+  private final java.util.function.Supplier<Optional<EventWait>> waits;
+  /** Made at the first registration (an epoll set and an inotify instance per API would be a waste). */
+  private volatile EventWait wait;
   private Thread loop;
   private volatile boolean closed;
 
   Notifications() {
-    this(EpollWait.open());
+    this(EpollWait::open);
   }
 
   /** With the given wait, or the JDK's WatchService where epoll cannot be had. */
-  Notifications(Optional<EventWait> wait) {
-    EventWait w = wait.orElse(null);
-    if (w == null) {
-      try {
-        w = new WatchServiceWait();
-      } catch (ContainerException e) {
-        throw new IllegalStateException("no file watch for the notification loop: " + e.getMessage(), e);
-      }
+  Notifications(java.util.function.Supplier<Optional<EventWait>> waits) {
+    this.waits = waits;
+  }
+
+  private synchronized EventWait waitOrNew() throws ContainerException {
+    if (wait == null) {
+      Optional<EventWait> w = waits.get();
+      wait = w.isPresent() ? w.get() : new WatchServiceWait();
     }
-    this.wait = w;
+    return wait;
   }
 
   /** How many times the loop came back from its wait: a test's measure of an idle loop. */
@@ -187,8 +193,8 @@ final class Notifications implements AutoCloseable {
   }
 
   /** Whether the loop sleeps on descriptors (epoll) rather than sampling probes that hold one. */
-  boolean waitsOnDescriptors() {
-    return wait.waitsOnDescriptors();
+  boolean waitsOnDescriptors() throws ContainerException {
+    return waitOrNew().waitsOnDescriptors();
   }
 
   synchronized NotificationHandle register(ContainerName name, Container container, String resource, EventSpec spec,
@@ -199,6 +205,7 @@ final class Notifications implements AutoCloseable {
     long id = ids.incrementAndGet();
     Registration r = new Registration(id, name, container, listener, resource, spec);
     try {
+      waitOrNew();
       probe.poll(); // the baseline: only what happens from now on is an event
       r.attach(probe);
     } catch (ContainerException | RuntimeException e) {
@@ -441,7 +448,9 @@ final class Notifications implements AutoCloseable {
     // Outside the lock: a re-arm holds a registration's lock, then this one.
     registrations.values().forEach(Registration::dropProbe);
     if (l == null) {
-      wait.close();
+      if (wait != null) {
+        wait.close();
+      }
     } else { // the loop closes the wait when it ends
       wait.wake();
       l.interrupt(); // a WatchService wait ends on an interrupt, epoll's on the wake-up

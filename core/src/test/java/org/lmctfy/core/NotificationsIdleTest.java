@@ -89,7 +89,7 @@ class NotificationsIdleTest {
   }
 
   @BeforeEach
-  void setUp() {
+  void setUp() throws Exception {
     assumeTrue(n.waitsOnDescriptors(), "no epoll through jnr-ffi on this machine: probes are sampled");
     libc = LibraryLoader.create(Libc.class).load("c");
   }
