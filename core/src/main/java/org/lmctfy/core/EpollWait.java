@@ -11,8 +11,9 @@ import org.lmctfy.api.ContainerException;
 import org.lmctfy.api.StatusCode;
 
 /**
- * One epoll(7) set holding every probe's descriptor, one inotify(7) descriptor for the watched files, and an
- * eventfd of its own to wake the loop: the loop's only system call while nothing happens is epoll_wait.
+ * One epoll(7) set holding every probe's descriptor, one inotify(7) descriptor for the watched files, and a
+ * pipe of its own to wake the loop (the self-pipe trick; a pipe rather than an eventfd so that the JVM's
+ * eventfds are the probes'): the loop's only system call while nothing happens is epoll_wait.
  * Java's selectors cannot hold an eventfd, and the JDK's WatchService polls its inotify descriptor on a thread
  * of its own, so both are done here through jnr-ffi.
  */
@@ -40,8 +41,11 @@ final class EpollWait implements EventWait {
   private final int eventSize;
   private final int dataOffset;
   private final int epfd;
+  /** The wake-up pipe: the loop reads [0], any thread writes a byte to [1]. */
   private final int wakeFd;
-  private final int inotifyFd;
+  private final int wakeWriteFd;
+  /** Made at the first watch: the instances a user may have are few (fs.inotify.max_user_instances). */
+  private volatile int inotifyFd = -1;
   private final Pointer events;
   private final Pointer inotifyBuffer;
   private final Pointer counter;
@@ -62,23 +66,20 @@ final class EpollWait implements EventWait {
     this.one = Memory.allocateDirect(runtime, 8);
     one.putLong(0, 1);
     epfd = check(libc.epoll_create1(EPOLL_CLOEXEC), "epoll_create1");
-    int w = -1;
-    int i = -1;
+    int[] pipe = {-1, -1};
     try {
-      w = check(libc.eventfd(0, NONBLOCK | CLOEXEC), "eventfd");
-      i = check(libc.inotify_init1(NONBLOCK | CLOEXEC), "inotify_init1");
-      ctl(EPOLL_CTL_ADD, w, WAKE);
-      ctl(EPOLL_CTL_ADD, i, INOTIFY);
+      check(libc.pipe2(pipe, NONBLOCK | CLOEXEC), "pipe2");
+      ctl(EPOLL_CTL_ADD, pipe[0], WAKE);
     } catch (ContainerException e) {
-      for (int fd : new int[] {w, i, epfd}) {
+      for (int fd : new int[] {pipe[0], pipe[1], epfd}) {
         if (fd >= 0) {
           libc.close(fd);
         }
       }
       throw e;
     }
-    wakeFd = w;
-    inotifyFd = i;
+    wakeFd = pipe[0];
+    wakeWriteFd = pipe[1];
   }
 
   /** An epoll wait, or empty where jnr-ffi or the C library's calls are not available (the caller samples). */
@@ -99,12 +100,17 @@ final class EpollWait implements EventWait {
       }
     }
     try {
-      return java.util.Optional.of(new EpollWait(LibraryLoader.create(Libc.class).load("c"), size, offset));
+      return java.util.Optional.of(new EpollWait(Bound.LIBC, size, offset));
     } catch (LinkageError | RuntimeException | ContainerException e) {
       System.getLogger(EpollWait.class.getName()).log(System.Logger.Level.INFO,
           "notifications without epoll (idle registrations are sampled): " + e);
       return java.util.Optional.empty();
     }
+  }
+
+  /** Bound once per class loader (jnr-ffi generates the binding's class). */
+  private static final class Bound {
+    static final Libc LIBC = LibraryLoader.create(Libc.class).load("c");
   }
 
   private int check(int rc, String call) throws ContainerException {
@@ -155,6 +161,16 @@ final class EpollWait implements EventWait {
       w[1]++;
       return;
     }
+    if (inotifyFd < 0) {
+      int i = check(libc.inotify_init1(NONBLOCK | CLOEXEC), "inotify_init1");
+      try {
+        ctl(EPOLL_CTL_ADD, i, INOTIFY);
+      } catch (ContainerException e) {
+        libc.close(i);
+        throw e;
+      }
+      inotifyFd = i;
+    }
     int wd = libc.inotify_add_watch(inotifyFd, dir.toString(), IN_MODIFY | IN_CREATE | IN_MOVED_TO | IN_DELETE_SELF);
     if (wd < 0) {
       int errno = runtime.getLastError();
@@ -188,7 +204,9 @@ final class EpollWait implements EventWait {
     for (int i = 0; i < n; i++) {
       long token = events.getLong((long) i * eventSize + dataOffset);
       if (token == WAKE) {
-        libc.read(wakeFd, counter, 8);
+        while (libc.read(wakeFd, counter, 8) == 8) {
+          // drained: wake-ups only end the wait
+        }
       } else if (token == INOTIFY) {
         readInotify(changedFiles);
       } else {
@@ -224,7 +242,7 @@ final class EpollWait implements EventWait {
   @Override
   public synchronized void wake() {
     if (!closed) {
-      libc.write(wakeFd, one, 8); // adds 1 to the counter
+      libc.write(wakeWriteFd, one, 1); // a full pipe (EAGAIN) already holds a wake-up
     }
   }
 
@@ -232,8 +250,11 @@ final class EpollWait implements EventWait {
   public synchronized void close() {
     if (!closed) {
       closed = true;
-      libc.close(inotifyFd);
+      if (inotifyFd >= 0) {
+        libc.close(inotifyFd);
+      }
       libc.close(wakeFd);
+      libc.close(wakeWriteFd);
       libc.close(epfd);
     }
   }

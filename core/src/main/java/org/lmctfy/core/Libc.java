@@ -26,6 +26,8 @@ public interface Libc {
 
   int eventfd(int initval, int flags);
 
+  int pipe2(@Out int[] fds, int flags);
+
   @ssize_t long read(int fd, @Out Pointer buf, @size_t long count);
 
   @ssize_t long write(int fd, @In Pointer buf, @size_t long count);

@@ -165,7 +165,7 @@ final class Notifications implements AutoCloseable {
     return t;
   });
   private final java.util.function.Supplier<Optional<EventWait>> waits;
-  /** Made at the first registration (an epoll set and an inotify instance per API would be a waste). */
+  /** Made at the first registration: an API that registers nothing holds no descriptor and binds no C. */
   private volatile EventWait wait;
   private Thread loop;
   private volatile boolean closed;
