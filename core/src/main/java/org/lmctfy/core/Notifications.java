@@ -28,7 +28,7 @@ import org.lmctfy.spi.SignalledProbe;
 /**
  * The notification registry and its one event loop (DESIGN §7). The loop sleeps in the kernel
  * ({@link EventWait}: one epoll_wait over every probe's descriptor, the inotify descriptor of the watched
- * files and a wake-up eventfd) and reads a probe only when its descriptor is readable, its watched file
+ * files and a wake-up pipe) and reads a probe only when its descriptor is readable, its watched file
  * changed, or the time it asked for ({@link SignalledProbe#nanosToNextPoll()}) has come. A probe that says
  * nothing about time is read every {@value #SAMPLE_MS} ms, or, when it watches a file, every
  * {@value #WATCHED_CHECK_MS} ms besides its changes. Listeners run on their own threads, so a slow one delays
