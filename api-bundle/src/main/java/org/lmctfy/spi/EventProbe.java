@@ -6,7 +6,8 @@ import org.osgi.annotation.versioning.ConsumerType;
 
 /**
  * Reads one kind of event from the kernel. The core's event loop calls {@link #poll()} when the watched
- * file changes (inotify, e.g. cgroup2's memory.events) or, for probes without one, every few milliseconds.
+ * file changes (inotify, e.g. cgroup2's memory.events) or, for probes without one, every few milliseconds; a
+ * probe that also implements {@link SignalledProbe} says itself when it needs reading.
  */
 @ConsumerType
 public interface EventProbe {

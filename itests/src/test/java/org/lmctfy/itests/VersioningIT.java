@@ -54,7 +54,7 @@ public class VersioningIT {
   @Test
   public void providersAndConsumersGetBndsRanges() {
     Bundle api = bundle("org.lmctfy.api");
-    assertTrue(api.getHeaders().get("Export-Package").contains("org.lmctfy.spi;version=\"1.1.0\""));
+    assertTrue(api.getHeaders().get("Export-Package").contains("org.lmctfy.spi;version=\"1.2.0\""));
     // The core implements the SPI's @ProviderType interfaces (ContainerContext): a minor change breaks it.
     assertEquals("[1.1,1.2)", importOf(bundle("org.lmctfy.core"), "org.lmctfy.spi"));
     // Controllers implement @ConsumerType interfaces only: any 1.x from 1.1 on.
@@ -124,7 +124,7 @@ public class VersioningIT {
       made.add(old);
       Bundle next = install("org.lmctfy.itest.plugin2", null, "org.lmctfy.spi;version=\"[2.0,3)\"", false);
       made.add(next);
-      Bundle future = install("org.lmctfy.itest.plugin12", null, "org.lmctfy.spi;version=\"[1.2,2)\"", false);
+      Bundle future = install("org.lmctfy.itest.plugin13", null, "org.lmctfy.spi;version=\"[1.3,2)\"", false);
       made.add(future);
       context().getBundle(0).adapt(FrameworkWiring.class).resolveBundles(made);
       if (spi2.getState() != Bundle.RESOLVED) {
@@ -137,7 +137,7 @@ public class VersioningIT {
       assertEquals("a 1.x plugin gets 1.x", "org.lmctfy.api", providerOf(old, "org.lmctfy.spi").getSymbolicName());
       assertEquals("a 2.x plugin gets 2.x", "org.lmctfy.itest.spi2",
           providerOf(next, "org.lmctfy.spi").getSymbolicName());
-      assertEquals("a plugin needing 1.2 does not resolve against 1.1", Bundle.INSTALLED, future.getState());
+      assertEquals("a plugin needing 1.3 does not resolve against 1.2", Bundle.INSTALLED, future.getState());
       // The running bundles stay on 1.x.
       assertEquals("org.lmctfy.api", providerOf(bundle("org.lmctfy.core"), "org.lmctfy.spi").getSymbolicName());
       assertEquals("org.lmctfy.api",

@@ -6,20 +6,59 @@ import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import org.lmctfy.api.ContainerException;
 import org.lmctfy.spi.EventProbe;
+import org.lmctfy.spi.SignalledProbe;
 import org.lmctfy.spi.cgroup.ControlFiles;
 import org.lmctfy.spi.cgroup.KeyValues;
 
-/** The memory resource's events: OOM kills and usage crossing a threshold. */
+/**
+ * The memory resource's events: OOM kills and usage crossing a threshold. Each probe tells the core's event
+ * loop when to read it ({@link SignalledProbe}): on a signal of the kernel (v1's eventfd, cgroup2's
+ * memory.events through inotify) and otherwise only as often as its job needs, so that an idle registration
+ * costs nothing but a rare safety-net read.
+ */
 final class MemoryEvents {
   private MemoryEvents() {}
+
+  /** The shortest sampling period (usage at or near a threshold, or nothing better to go by). */
+  static final long SAMPLE_MS = 2;
+  /** The longest: a threshold far away is still looked at this often. */
+  static final long MAX_SAMPLE_MS = 1000;
+  /**
+   * How fast usage is assumed to grow at most, per CPU: faulting in fresh anonymous pages runs at ~1.5 GiB/s
+   * on one CPU of the 2-core development machine; this leaves a margin.
+   */
+  static final long GROWTH_BYTES_PER_SECOND_PER_CPU = 2L << 30;
+  /**
+   * The safety-net read of a probe the kernel signals (OOM kills, v1 thresholds): it catches what no signal
+   * announces (v1 signals a memcg OOM, not a kill by the global OOM killer) and a cgroup removed behind the
+   * API's back (kernfs sends no inotify event for it).
+   */
+  static final long SAFETY_READ_MS = 60_000;
+
+  /**
+   * How long a sample may wait when usage is {@code distance} bytes from where it would matter: the time usage
+   * needs to grow that far at {@link #GROWTH_BYTES_PER_SECOND_PER_CPU} on every CPU, between {@value #SAMPLE_MS}
+   * and {@value #MAX_SAMPLE_MS} ms. A container far below its threshold is sampled rarely; one near it, every
+   * {@value #SAMPLE_MS} ms.
+   */
+  static long sampleInterval(long distance) {
+    long floor = TimeUnit.MILLISECONDS.toNanos(SAMPLE_MS);
+    if (distance <= 0) {
+      return floor;
+    }
+    double rate = (double) GROWTH_BYTES_PER_SECOND_PER_CPU * Runtime.getRuntime().availableProcessors();
+    long ns = Math.round(distance * 1e9 / rate);
+    return Math.max(floor, Math.min(TimeUnit.MILLISECONDS.toNanos(MAX_SAMPLE_MS), ns));
+  }
 
   /**
    * OOM kills: cgroup2's {@code oom_kill} counter of memory.events (a change is announced by inotify; it
    * counts kills, not the limit being hit, which is {@code oom}); v1's {@code oom_kill} line of
-   * memory.oom_control, kept open (one pread per read). On v1 the kernel's OOM eventfd says when to read it:
-   * at every poll for a second after a signal (the kill follows the notification), otherwise every
-   * {@value #OOM_IDLE_READ_MS} ms as a safety net; without the eventfd (no jnr-posix, a fake tree) it is
-   * read at every poll.
+   * memory.oom_control. On v1 the kernel's OOM eventfd says when to read it: every {@value #SAMPLE_MS} ms for
+   * a second after a signal (the kill follows the notification), otherwise every {@value #OOM_IDLE_READ_MS} ms
+   * as a safety net; the file is kept open (one pread per read) only during that second, so that an idle
+   * registration holds one descriptor, its eventfd. Without the eventfd (no jnr-posix, a fake tree) the file
+   * is kept open and read at every poll, every {@value #SAMPLE_MS} ms; cgroup2's is kept open.
    */
   static EventProbe oom(Path dir, boolean v2) throws ContainerException {
     OpenControlFile file = OpenControlFile.open(dir, v2 ? MemoryHandler.EVENTS : MemoryHandler.OOM_CONTROL);
@@ -34,17 +73,20 @@ final class MemoryEvents {
         throw e;
       }
     }
-    return new OomProbe(dir, file, v2, efd);
+    OomProbe p = new OomProbe(dir, file, v2, efd);
+    p.closeWhenIdle();
+    return p;
   }
 
   /** How often a v1 OOM probe with an eventfd reads the kill counter when the kernel signalled nothing. */
-  static final long OOM_IDLE_READ_MS = 250;
+  static final long OOM_IDLE_READ_MS = SAFETY_READ_MS;
   /** How long after an OOM signal the kill counter is read at every poll. */
   static final long OOM_HOT_MS = 1000;
 
-  static final class OomProbe implements EventProbe {
+  static final class OomProbe implements SignalledProbe {
     private final Path dir;
-    private final OpenControlFile file;
+    /** Null while a v1 probe with an eventfd is idle (see {@link #read()}). */
+    private OpenControlFile file;
     private final boolean v2;
     private final V1MemoryEventFd efd;
     private long last = -1;
@@ -84,7 +126,7 @@ final class MemoryEvents {
         readNext = false;
         lastRead = t;
       }
-      now = KeyValues.parse(file.read()).get("oom_kill");
+      now = KeyValues.parse(read()).get("oom_kill");
       long delta = last < 0 ? 0 : now - last;
       last = now;
       return (int) Math.max(0, Math.min(Integer.MAX_VALUE, delta));
@@ -93,6 +135,45 @@ final class MemoryEvents {
     @Override
     public String describe() {
       return "oom_kill " + now;
+    }
+
+    private String read() throws ContainerException {
+      if (file == null) {
+        file = OpenControlFile.open(dir, MemoryHandler.OOM_CONTROL);
+      }
+      try {
+        return file.read();
+      } finally {
+        closeWhenIdle();
+      }
+    }
+
+    /** With the eventfd, the file is not held between reads outside the second after a signal. */
+    void closeWhenIdle() {
+      if (efd != null && file != null && System.nanoTime() - hotUntil >= 0) {
+        file.close();
+        file = null;
+      }
+    }
+
+    @Override
+    public int signalDescriptor() {
+      return efd == null ? NO_DESCRIPTOR : efd.descriptor();
+    }
+
+    @Override
+    public long nanosToNextPoll() {
+      if (efd == null) { // cgroup2: inotify announces every change; v1 without the eventfd: sampled
+        return TimeUnit.MILLISECONDS.toNanos(v2 ? SAFETY_READ_MS : SAMPLE_MS);
+      }
+      long t = System.nanoTime();
+      if (readNext || last < 0) {
+        return 0;
+      }
+      if (t - hotUntil < 0) {
+        return TimeUnit.MILLISECONDS.toNanos(SAMPLE_MS);
+      }
+      return Math.max(0, lastRead + TimeUnit.MILLISECONDS.toNanos(OOM_IDLE_READ_MS) - t);
     }
 
     @Override
@@ -112,7 +193,9 @@ final class MemoryEvents {
 
     @Override
     public void close() {
-      file.close();
+      if (file != null) {
+        file.close();
+      }
       if (efd != null) {
         efd.close();
       }
@@ -195,7 +278,7 @@ final class MemoryEvents {
    * (cursor 1) usage below the threshold by the hysteresis re-arms. Registered while usage is at or above the
    * threshold, the probe starts disarmed.
    */
-  abstract static class Armed implements EventProbe {
+  abstract static class Armed implements SignalledProbe {
     final Path dir;
     final long threshold;
     final long rearmBelow;
@@ -231,6 +314,20 @@ final class MemoryEvents {
     @Override
     public Path watchedFile() {
       return null;
+    }
+
+    @Override
+    public int signalDescriptor() {
+      return NO_DESCRIPTOR;
+    }
+
+    /** Sampled as often as the distance from the last usage to the next decision needs. */
+    @Override
+    public long nanosToNextPoll() {
+      if (armed == null) {
+        return 0;
+      }
+      return sampleInterval(armed ? threshold - usage : usage - rearmBelow);
     }
 
     @Override
@@ -276,6 +373,12 @@ final class MemoryEvents {
     /** Whether the kernel keeps the peak this probe reads (cgroup2 before 5.19 does not). */
     boolean seesPeaks() {
       return peakFile != null;
+    }
+
+    /** Without a peak, a crossing between two samples is not seen at all: every {@value #SAMPLE_MS} ms. */
+    @Override
+    public long nanosToNextPoll() {
+      return peakFile == null ? TimeUnit.MILLISECONDS.toNanos(SAMPLE_MS) : super.nanosToNextPoll();
     }
 
     @Override
@@ -346,6 +449,26 @@ final class MemoryEvents {
         return 0;
       }
       return decide(crossed);
+    }
+
+    @Override
+    public int signalDescriptor() {
+      return efd.descriptor();
+    }
+
+    /**
+     * The kernel signals every crossing and the cgroup's removal: only while usage is below the threshold but
+     * not yet below the re-arm margin is it sampled (the kernel does not signal the margin).
+     */
+    @Override
+    public long nanosToNextPoll() {
+      if (armed == null || pending) {
+        return 0;
+      }
+      if (!armed && !efd.above()) {
+        return sampleInterval(usage - rearmBelow);
+      }
+      return TimeUnit.MILLISECONDS.toNanos(SAFETY_READ_MS);
     }
 
     /** Registered now, the kernel's side is today's: armed at the cursor and above now is one crossing. */

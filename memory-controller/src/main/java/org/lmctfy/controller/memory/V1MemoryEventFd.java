@@ -129,6 +129,11 @@ final class V1MemoryEventFd implements AutoCloseable {
     }
   }
 
+  /** The eventfd, readable while the kernel's signals are unread. */
+  int descriptor() {
+    return efd;
+  }
+
   boolean above() {
     return above;
   }

@@ -1,0 +1,36 @@
+package org.lmctfy.core;
+
+import jnr.ffi.Pointer;
+import jnr.ffi.annotations.In;
+import jnr.ffi.annotations.Out;
+import jnr.ffi.types.size_t;
+import jnr.ffi.types.ssize_t;
+
+/**
+ * The C library calls the event loop sleeps on (epoll(7), inotify(7), eventfd(2)), bound by jnr-ffi, which
+ * comes with jnr-posix (whose own binding has none of them). Public only because jnr-ffi implements it in a
+ * class loader of its own; the package is private to the core bundle.
+ */
+public interface Libc {
+  int epoll_create1(int flags);
+
+  int epoll_ctl(int epfd, int op, int fd, @In Pointer event);
+
+  int epoll_wait(int epfd, @Out Pointer events, int maxevents, int timeoutMs);
+
+  int inotify_init1(int flags);
+
+  int inotify_add_watch(int fd, String path, int mask);
+
+  int inotify_rm_watch(int fd, int wd);
+
+  int eventfd(int initval, int flags);
+
+  int pipe2(@Out int[] fds, int flags);
+
+  @ssize_t long read(int fd, @Out Pointer buf, @size_t long count);
+
+  @ssize_t long write(int fd, @In Pointer buf, @size_t long count);
+
+  int close(int fd);
+}
