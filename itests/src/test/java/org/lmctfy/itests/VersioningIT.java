@@ -56,10 +56,10 @@ public class VersioningIT {
     Bundle api = bundle("org.lmctfy.api");
     assertTrue(api.getHeaders().get("Export-Package").contains("org.lmctfy.spi;version=\"1.2.0\""));
     // The core implements the SPI's @ProviderType interfaces (ContainerContext): a minor change breaks it.
-    assertEquals("[1.1,1.2)", importOf(bundle("org.lmctfy.core"), "org.lmctfy.spi"));
-    // Controllers implement @ConsumerType interfaces only: any 1.x from 1.1 on.
+    assertEquals("[1.2,1.3)", importOf(bundle("org.lmctfy.core"), "org.lmctfy.spi"));
+    // Controllers implement @ConsumerType interfaces only: any 1.x from the one they were built against (1.2).
     for (String c : InFramework.CONTROLLERS.keySet()) {
-      assertEquals(c, "[1.1,2)", importOf(bundle(c), "org.lmctfy.spi"));
+      assertEquals(c, "[1.2,2)", importOf(bundle(c), "org.lmctfy.spi"));
       // ...and use the API as clients.
       assertEquals(c, "[1.0,2)", importOf(bundle(c), "org.lmctfy.api"));
     }
