@@ -155,6 +155,11 @@ class ContainerTreeKernelTest {
       assertThat(Files.getAttribute(dir.resolve("cgroup.threads"), "unix:uid")).isEqualTo(65534);
       // ...but not its own limits, which belong to the parent's owner.
       assertThat(Files.getAttribute(dir.resolve("cgroup.max.descendants"), "unix:uid")).isEqualTo(0);
+      // Its process leaf, where the owner's processes land, is the owner's too.
+      Path leaf = org.lmctfy.spi.cgroup.ProcessLeaf.of(dir);
+      for (Path p : List.of(leaf, leaf.resolve("cgroup.procs"), leaf.resolve("cgroup.threads"))) {
+        assertThat(Files.getAttribute(p, "unix:uid")).as(p.toString()).isEqualTo(65534);
+      }
     }
     Hierarchy mem = k.layout.forController("memory").get();
     if (!mem.unified()) {

@@ -62,13 +62,17 @@ class FreezerKernelTest {
   void pausingAParentFreezesItsChildren() throws Exception {
     Container parent = k.api.create("/p", ContainerSpec.getDefaultInstance());
     Container child = k.api.create("/p/c", ContainerSpec.getDefaultInstance());
-    try (Workload busy = Workload.start(child, 60, "/bin/sh", "-c", "while :; do :; done")) {
+    try (Workload busy = Workload.start(child, 60, "/bin/sh", "-c", "while :; do :; done");
+        Workload own = Workload.start(parent, 60, "/bin/sh", "-c", "while :; do :; done")) {
       long pid = busy.commandPid();
+      long ownPid = own.commandPid(); // the parent's own process (cgroup2: in its process leaf)
       parent.pause();
       assertThat(ticksOver(pid, 1000)).as("the child's process is frozen").isZero();
+      assertThat(ticksOver(ownPid, 500)).as("the parent's own process is frozen").isZero();
       assertThat(child.stats(StatsType.SUMMARY).getFreezerState()).isEqualTo("FROZEN");
       parent.resume();
       assertThat(ticksOver(pid, 500)).isGreaterThan(0);
+      assertThat(ticksOver(ownPid, 500)).isGreaterThan(0);
     }
   }
 

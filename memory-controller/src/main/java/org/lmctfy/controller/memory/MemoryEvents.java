@@ -126,6 +126,7 @@ final class MemoryEvents {
         readNext = false;
         lastRead = t;
       }
+      readNext = false;
       now = KeyValues.parse(read()).get("oom_kill");
       long delta = last < 0 ? 0 : now - last;
       last = now;
@@ -164,7 +165,8 @@ final class MemoryEvents {
     @Override
     public long nanosToNextPoll() {
       if (efd == null) { // cgroup2: inotify announces every change; v1 without the eventfd: sampled
-        return TimeUnit.MILLISECONDS.toNanos(v2 ? SAFETY_READ_MS : SAMPLE_MS);
+        // ...but kills of a controller's absence (resumeFrom) are read at once: no change may come to announce.
+        return readNext || last < 0 ? 0 : TimeUnit.MILLISECONDS.toNanos(v2 ? SAFETY_READ_MS : SAMPLE_MS);
       }
       long t = System.nanoTime();
       if (readNext || last < 0) {

@@ -91,6 +91,39 @@ class MemoryEventsKernelTest {
   }
 
   /**
+   * lmctfy's tree on cgroup2 too (issue 19): a container with processes of its own gets a subcontainer that
+   * isolates memory; an OOM of the parent's own process is the parent's event, the child's process lives on,
+   * and the parent's usage counts its own processes and the child's.
+   */
+  @Test
+  void anOomInAParentWithAnIsolatingChildIsTheParentsAndItsUsageCountsBoth() throws Exception {
+    Container parent = k.api.create("/pa", spec("memory { limit: " + 96 * MIB + " }"));
+    long own = parent.run(List.of("/bin/sleep", "60"), DETACHED);
+    Container child = k.api.create("/pa/ch", spec("memory { limit: " + 48 * MIB + " }"));
+    // The child holds 16 MiB in a tmpfs-free way: a shell reading 16 MiB into a variable, then sleeping.
+    long inChild = child.run(List.of("/bin/sh", "-c", "x=$(head -c 16777216 /dev/zero | tr '\\0' a); sleep 60"),
+        DETACHED);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    long childUsage = 0;
+    while (System.nanoTime() < deadline && childUsage < 16 * MIB) {
+      childUsage = child.stats(org.lmctfy.api.StatsType.SUMMARY).getMemory().getUsage();
+      Thread.sleep(50);
+    }
+    assertThat(childUsage).as("the child's usage").isGreaterThanOrEqualTo(16 * MIB);
+    assertThat(parent.stats(org.lmctfy.api.StatsType.SUMMARY).getMemory().getUsage())
+        .as("the parent's usage counts the child's").isGreaterThanOrEqualTo(childUsage);
+    BlockingQueue<Event> events = new LinkedBlockingQueue<>();
+    parent.registerNotification(event("oom {}"), (ct, code, detail) -> events.add(new Event(code, detail,
+        System.nanoTime())));
+    long hog = parent.run(List.of("/usr/bin/tail", "/dev/zero"), DETACHED);
+    awaitExit(hog);
+    nextOk(events, "the parent's OOM", "oom_kill");
+    assertThat(ProcessHandle.of(own)).as("the parent's other process").isPresent();
+    assertThat(ProcessHandle.of(inChild)).as("the child's process").isPresent();
+    assertThat(parent.listProcesses(org.lmctfy.api.ListPolicy.SELF)).containsExactly(own);
+  }
+
+  /**
    * v1: the kernel's OOM eventfd tells the probe when to read the kill counter, so an idle registration
    * costs one eventfd read per poll; a kill is still counted once, promptly.
    */

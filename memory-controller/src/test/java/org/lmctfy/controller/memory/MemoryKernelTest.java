@@ -97,17 +97,17 @@ class MemoryKernelTest {
   }
 
   @Test
-  void cgroupTwoForbidsResourcesForChildrenOfAContainerWithProcesses() throws Exception {
+  void aContainerWithProcessesGetsSubcontainersThatIsolateMemoryWhereTheKernelAllows() throws Exception {
     Hierarchy mem = h;
     Container a = k.api.create("/a", ContainerSpec.getDefaultInstance());
     long pid = a.run(java.util.List.of("/bin/sleep", "30"), org.lmctfy.api.proto.RunSpec.newBuilder().setFdPolicy(org.lmctfy.api.proto.RunSpec.FdPolicy.DETACHED)
         .build());
     if (mem.unified()) {
-      // cgroup-v2.rst "No Internal Process Constraint": /a holds a process, so it cannot hand memory down.
-      assertCode(() -> k.api.create("/a/b", spec("memory { limit: 104857600 }")), StatusCode.FAILED_PRECONDITION,
-          "no process of its own");
-      assertThat(k.api.get("/a").listSubcontainers(org.lmctfy.api.ListPolicy.SELF)).isEmpty();
-      // A subcontainer without resources is fine: membership needs no controller.
+      // cgroup-v2.rst "No Internal Process Constraint": /a's process lives in its process leaf, so /a's
+      // cgroup holds none and can hand memory down to /a/b (issue 19; it used to be FAILED_PRECONDITION).
+      k.api.create("/a/b", spec("memory { limit: 104857600 }"));
+      assertThat(k.api.get("/a").listSubcontainers(org.lmctfy.api.ListPolicy.SELF)).extracting(Container::name)
+          .containsExactly("/a/b");
       k.api.create("/a/plain", ContainerSpec.getDefaultInstance());
     } else {
       // v1 hierarchies have no such rule, but /a does not isolate memory, so /a/b cannot (v1 nesting).
