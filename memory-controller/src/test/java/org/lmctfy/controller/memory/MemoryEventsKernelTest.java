@@ -110,8 +110,9 @@ class MemoryEventsKernelTest {
       Thread.sleep(50);
     }
     assertThat(childUsage).as("the child's usage").isGreaterThanOrEqualTo(16 * MIB);
+    // The shell's usage moves a little as its pipeline ends: the parent's must include the 16 MiB it holds.
     assertThat(parent.stats(org.lmctfy.api.StatsType.SUMMARY).getMemory().getUsage())
-        .as("the parent's usage counts the child's").isGreaterThanOrEqualTo(childUsage);
+        .as("the parent's usage counts the child's").isGreaterThanOrEqualTo(16 * MIB);
     BlockingQueue<Event> events = new LinkedBlockingQueue<>();
     parent.registerNotification(event("oom {}"), (ct, code, detail) -> events.add(new Event(code, detail,
         System.nanoTime())));
