@@ -116,7 +116,7 @@ class CpusetKernelTest {
           String cpuset = Files.readAllLines(Path.of("/proc/" + pid + "/cgroup")).stream()
               .filter(l -> h.unified() ? l.startsWith("0::") : l.split(":")[1].contains("cpuset"))
               .findFirst().orElseThrow();
-          assertThat(cpuset).endsWith(h.unified() ? top + "/root/plain" : top + "/root");
+          assertThat(cpuset).endsWith(h.unified() ? top + "/root/plain/" + org.lmctfy.spi.cgroup.ProcessLeaf.NAME : top + "/root");
           assertThat(allowedList(pid)).isEqualTo(CpuList.format(online));
         }
         api.destroy(c);
