@@ -122,7 +122,13 @@ final class Notifications implements AutoCloseable {
       if (probe instanceof SignalledProbe s) {
         long n = s.nanosToNextPoll();
         // Without epoll its descriptor is not waited on: sampled (its poll reads the descriptor without waiting).
-        return s.signalDescriptor() >= 0 && descriptor < 0 ? Math.min(n, sample) : n;
+        if (s.signalDescriptor() >= 0 && descriptor < 0) {
+          return Math.min(n, sample);
+        }
+        // Without epoll a watched file's changes come through the JDK's WatchService, which may coalesce or
+        // lose them: read at least every WATCHED_CHECK_MS as well.
+        return watched != null && !wait.waitsOnDescriptors()
+            ? Math.min(n, TimeUnit.MILLISECONDS.toNanos(WATCHED_CHECK_MS)) : n;
       }
       return watched != null ? TimeUnit.MILLISECONDS.toNanos(WATCHED_CHECK_MS) : sample;
     }

@@ -256,6 +256,15 @@ public class HotSwapIT {
       }
       await("memory back", 10_000, () -> factoryActive("memory"));
       Event e = events.poll(5, TimeUnit.SECONDS);
+      if (e == null) { // say whether it came late or never, and what the kernel counted
+        Event late = events.poll(20, TimeUnit.SECONDS);
+        String ev = "";
+        for (java.nio.file.Path d : dirs(c.name())) {
+          ev += d + ": " + (java.nio.file.Files.exists(d.resolve("memory.events"))
+              ? java.nio.file.Files.readString(d.resolve("memory.events")) : "-") + "; ";
+        }
+        fail(swap + ": not within 5 s; within 20 more: " + late + "; " + ev);
+      }
       assertTrue(swap + ": the OOM of the absence is delivered", e != null);
       assertEquals(StatusCode.OK, e.code());
       assertTrue(e.detail(), e.detail().contains("oom_kill " + kills));
