@@ -238,7 +238,8 @@ class DaemonKernelIT {
     // The container, its process and its kernel limit are untouched.
     assertThat(memoryLimit("/m")).isEqualTo("104857600");
     assertThat(lmctfy("list", "pids", "/m").out()).contains("pid=\"" + pid + "\"");
-    assertThat(Files.readString(kernelDir("memory", "/m").resolve("cgroup.procs"))).contains(pid);
+    // (cgroup2: the process is in the container's process leaf, part of its cgroup's subtree.)
+    assertThat(org.lmctfy.spi.cgroup.ProcessLeaf.processes(kernelDir("memory", "/m"))).contains(Long.parseLong(pid));
     // Back: whole again, and updates apply.
     Files.move(aside, jar, StandardCopyOption.ATOMIC_MOVE);
     Dist.await("memory back", 60_000, () -> lmctfy("spec", "/m").out().contains("limit: 104857600"));
