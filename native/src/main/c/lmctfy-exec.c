@@ -42,7 +42,7 @@
  * usage: lmctfy-exec --status <socket> [--hold] [--cgroup <dir>]...
  *            [--ns <type>=<path>]... [--unshare <type>[,<type>]...] [--hostname <name>] [--mount-proc]
  *            [--cwd <dir>] [--detach] [--env K=V]... -- <cmd> [args]
- *        lmctfy-exec [--status <socket>] [options as above] --unshare pid,... --init --
+ *        lmctfy-exec [--status <socket>] [options as above] --unshare pid,... --init -- [setup options]
  *        lmctfy-exec --serve <socket> --status <socket>
  *   --ns        type one of user, cgroup, ipc, uts, net, pid, mnt, time; path a namespace file such as
  *               /proc/<pid>/ns/<type>; each type at most once. Joining mnt resets the working directory to
@@ -54,7 +54,11 @@
  *   --hostname  the new UTS namespace's host name (needs --unshare uts; at most 64 bytes).
  *   --mount-proc  mounts a proc for the new pid namespace on /proc (needs --unshare mnt,pid).
  *   --init      instead of a command, PID 1 of the new pid namespace runs lmctfy-nsinit's init (init.c)
- *               built into this helper: the same behaviour without an exec.
+ *               built into this helper: the same behaviour without an exec. After "--", options that set
+ *               the virtual host up first, in PID 1 (network first, then filesystem): network.h's
+ *               (--net-..., need --unshare net) and rootfs.h's (--rootfs, --bind; --rootfs needs
+ *               --unshare mnt and mounts /proc inside the rootfs instead of --mount-proc's). A failure of
+ *               the setup is reported like any other and the init exits (its namespaces go with it).
  *   --serve     a server of helpers (see serve() below): one process forked per request.
  */
 #define _GNU_SOURCE
@@ -66,6 +70,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <poll.h>
+#include <sched.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -77,7 +82,9 @@
 
 #include "init.h"
 #include "namespaces.h"
+#include "network.h"
 #include "report.h"
+#include "rootfs.h"
 
 #define MAX_CGROUPS 64
 #define MAX_ENV 1024
@@ -388,9 +395,27 @@ static int helper_main(int argc, char **argv) {
   }
   env[nenv] = NULL;
   ns_check(&ns);
+  struct net_setup *net = NULL;
+  struct fs_setup *fs = NULL;
   if (init) {
-    if (i < argc) {
-      fail(EINVAL, "arguments: --init takes no command (it runs the built-in init)");
+    /* No command: what follows "--" sets the virtual host up (network.h, rootfs.h) before the init runs. */
+    net = net_setup_new();
+    fs = fs_setup_new();
+    for (int o = i; o < argc;) {
+      int used = net_option(net, argc, argv, o);
+      if (used == 0) {
+        used = fs_option(fs, argc, argv, o);
+      }
+      if (used == 0) {
+        fail(EINVAL, "arguments: --init takes no command, only setup options; unknown: %s", argv[o]);
+      }
+      o += used;
+    }
+    if (net_requested(net) && !(ns.unshare_flags & CLONE_NEWNET)) {
+      fail(EINVAL, "arguments: network options need --unshare net");
+    }
+    if (fs_has_rootfs(fs) && !(ns.unshare_flags & CLONE_NEWNS)) {
+      fail(EINVAL, "arguments: --rootfs needs --unshare mnt");
     }
     if (!ns_unshares_pid(&ns)) {
       fail(EINVAL, "arguments: --init needs --unshare pid (the init is PID 1 of a new pid namespace)");
@@ -413,10 +438,20 @@ static int helper_main(int argc, char **argv) {
     join_cgroup(cgroups[c]);
   }
   ns_join(&ns);
+  if (net != NULL) {
+    net_before_unshare(net); /* still in the caller's network namespace */
+  }
   ns_unshare(&ns);
   if (ns_unshares_pid(&ns)) {
     fork_command(0, NULL);
-    ns_mount_proc(&ns); /* PID 1 of the new namespace: its proc shows that namespace */
+    if (fs == NULL || !fs_has_rootfs(fs)) {
+      ns_mount_proc(&ns); /* PID 1 of the new namespace: its proc shows that namespace */
+    }
+    if (init) {
+      /* The virtual host is set up before its init runs; a failure reaches the caller (status socket) */
+      net_configure(net);
+      fs_configure(fs);
+    }
   } else if (ns_joins_pid(&ns) != NULL) {
     fork_command(1, ns_joins_pid(&ns));
     if (hold_after_fork) {

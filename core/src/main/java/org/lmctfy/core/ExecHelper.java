@@ -138,8 +138,8 @@ final class ExecHelper {
 
   /**
    * A container's init: detached, in new namespaces (names as the kernel's: pid, ipc, mnt, uts, ...). When
-   * {@code argv} is just the shipped {@code lmctfy-nsinit}, the helper runs that init's code built into it
-   * ({@code --init}): the same program, without an exec.
+   * {@code argv} starts with the shipped {@code lmctfy-nsinit}, the helper runs that init's code built into it
+   * ({@code --init}): the same program, without an exec; the rest of {@code argv} are its setup options.
    */
   long startInit(List<Path> cgroupDirs, List<String> argv, Set<String> unshare, Optional<String> hostname,
       boolean mountProc) throws ContainerException {
@@ -148,9 +148,9 @@ final class ExecHelper {
       types.add(NamespaceType.valueOf(u.toUpperCase(Locale.ROOT)));
     }
     Namespaces ns = Namespaces.creating(types, hostname.orElse(null), mountProc);
-    if (argv.size() == 1 && types.contains(NamespaceType.PID)
-        && argv.get(0).equals(program(NSINIT).toString())) {
-      return server().startInit(cgroupDirs, ns);
+    if (!argv.isEmpty() && types.contains(NamespaceType.PID) && argv.get(0).equals(program(NSINIT).toString())) {
+      // lmctfy-nsinit's arguments are the setup of its namespaces (network, filesystem), done in PID 1
+      return server().startInit(cgroupDirs, ns, argv.subList(1, argv.size()));
     }
     return server().start(cgroupDirs, ns, argv, RunSpec.newBuilder().setFdPolicy(RunSpec.FdPolicy.DETACHED)
         .build(), null, null);

@@ -64,6 +64,18 @@ public final class HelperServer implements AutoCloseable {
    * pid as this process sees it once it runs.
    */
   public long startInit(List<Path> cgroupDirs, Namespaces namespaces) throws ContainerException {
+    return startInit(cgroupDirs, namespaces, List.of());
+  }
+
+  /**
+   * Like {@link #startInit(List, Namespaces)}, with options that set the new namespaces up in PID 1 before the
+   * init runs (lmctfy-exec's setup options after {@code --init --}: a virtual host's network and filesystem);
+   * a setup that fails is reported as the start's failure, and the init with its namespaces is gone.
+   *
+   * @since 1.3
+   */
+  public long startInit(List<Path> cgroupDirs, Namespaces namespaces, List<String> setup)
+      throws ContainerException {
     if (namespaces == null || !namespaces.unshare().contains(NamespaceType.PID)) {
       throw ContainerException.invalidArgument("An init is PID 1 of a new pid namespace: unshare pid");
     }
@@ -72,7 +84,13 @@ public final class HelperServer implements AutoCloseable {
     }
     List<String> args = new java.util.ArrayList<>(HelperProcess.arguments(cgroupDirs, false, namespaces,
         List.of(), true, null, null));
-    args.add(args.size() - 1, "--init"); // before the closing "--": no command
+    args.add(args.size() - 1, "--init"); // before the closing "--": no command, only setup options
+    for (String o : setup) {
+      if (o.indexOf('\0') >= 0) {
+        throw ContainerException.invalidArgument("A setup option of the init contains a NUL character");
+      }
+    }
+    args.addAll(setup);
     return request(encode(args), "lmctfy-nsinit");
   }
 

@@ -12,7 +12,7 @@
  * instead of a JVM spawn per command.
  */
 @Export
-@Version("1.2.0")
+@Version("1.3.0")
 package org.lmctfy.spi.exec;
 
 import org.osgi.annotation.bundle.Export;

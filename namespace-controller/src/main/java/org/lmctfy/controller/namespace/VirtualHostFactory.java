@@ -53,8 +53,10 @@ public final class VirtualHostFactory implements ResourceHandlerFactory {
     }
     VirtualHostSpec vh = spec.getVirtualHost();
     if (vh.hasNetwork()) {
-      throw ContainerException.unimplemented("virtual_host.network is not implemented yet (network namespaces"
-          + " come with the network part of virtual hosts)");
+      VirtualHostNetwork.validate(vh.getNetwork());
+      if (!Files.exists(Path.of("/proc/self/ns/net"))) {
+        throw ContainerException.failedPrecondition("virtual_host.network: this kernel has no network namespaces");
+      }
     }
     if (vh.hasInit()) {
       throw ContainerException.unimplemented("virtual_host.init is not implemented: lmctfy-nsinit is every"
@@ -84,7 +86,7 @@ public final class VirtualHostFactory implements ResourceHandlerFactory {
 
   @Override
   public ResourceHandler create(ContainerContext container, ContainerSpec spec) throws ContainerException {
-    return new VirtualHostHandler(container, spec.getVirtualHost());
+    return new VirtualHostHandler(container, spec.getVirtualHost(), spec.getFilesystem());
   }
 
   @Override
@@ -96,6 +98,6 @@ public final class VirtualHostFactory implements ResourceHandlerFactory {
     if (spec.isEmpty() || !spec.get().hasVirtualHost()) {
       return Optional.empty();
     }
-    return Optional.of(new VirtualHostHandler(container, spec.get().getVirtualHost()));
+    return Optional.of(new VirtualHostHandler(container, spec.get().getVirtualHost(), spec.get().getFilesystem()));
   }
 }

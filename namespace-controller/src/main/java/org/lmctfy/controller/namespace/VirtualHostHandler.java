@@ -3,6 +3,7 @@ package org.lmctfy.controller.namespace;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -13,6 +14,7 @@ import java.util.Set;
 import org.lmctfy.api.ContainerException;
 import org.lmctfy.api.UpdatePolicy;
 import org.lmctfy.api.proto.ContainerSpec;
+import org.lmctfy.api.proto.FilesystemSpec;
 import org.lmctfy.api.proto.VirtualHostSpec;
 import org.lmctfy.spi.ContainerContext;
 import org.lmctfy.spi.ProcessCapability;
@@ -29,17 +31,26 @@ final class VirtualHostHandler implements ResourceHandler, ProcessCapability {
 
   private final ContainerContext container;
   private final VirtualHostSpec spec;
+  /** The container's {@code filesystem} (its own resource, FilesystemFactory): set up by this init. */
+  private final FilesystemSpec filesystem;
 
-  VirtualHostHandler(ContainerContext container, VirtualHostSpec spec) {
+  VirtualHostHandler(ContainerContext container, VirtualHostSpec spec, FilesystemSpec filesystem) {
     this.container = container;
     this.spec = spec;
+    this.filesystem = filesystem;
   }
 
-  /** The namespaces a virtual host has of its own: lmctfy's pid, ipc and mnt; uts with a hostname. */
+  /**
+   * The namespaces a virtual host has of its own: lmctfy's pid, ipc and mnt; uts with a hostname; net with a
+   * network.
+   */
   Set<String> namespaceTypes() {
     Set<String> out = new LinkedHashSet<>(List.of("pid", "ipc", "mnt"));
     if (spec.hasVirtualHostname()) {
       out.add("uts");
+    }
+    if (spec.hasNetwork()) {
+      out.add("net");
     }
     return out;
   }
@@ -72,7 +83,13 @@ final class VirtualHostHandler implements ResourceHandler, ProcessCapability {
 
   @Override
   public void start(ProcessStarter starter) throws ContainerException {
-    starter.start(List.of(starter.nativeProgram(INIT).toString()), namespaceTypes(),
+    // The init's arguments set its namespaces up before it runs: network, then filesystem.
+    List<String> argv = new ArrayList<>(List.of(starter.nativeProgram(INIT).toString()));
+    if (spec.hasNetwork()) {
+      argv.addAll(VirtualHostNetwork.initArguments(spec.getNetwork()));
+    }
+    argv.addAll(VirtualHostFilesystem.initArguments(filesystem));
+    starter.start(argv, namespaceTypes(),
         spec.hasVirtualHostname() ? Optional.of(spec.getVirtualHostname()) : Optional.empty(), true);
   }
 
