@@ -37,11 +37,39 @@ final class StateStore {
     return Files.exists(file(name));
   }
 
+  /**
+   * Records read lately, each with the file's identity when read: a record is only ever replaced by rename, so
+   * a file with the same inode and modification time holds the same record. One stat instead of open, read
+   * and parse; one operation reads a record several times (run: exists, spec, handlers, namespaces). Other
+   * processes (lmctfyd, a CLI) write the same files: the stat sees their renames.
+   */
+  private final java.util.concurrent.ConcurrentHashMap<ContainerName, Cached> cache =
+      new java.util.concurrent.ConcurrentHashMap<>();
+  private static final int CACHE_MAX = 4096;
+
+  private record Cached(Object fileKey, long modified, long size, ContainerRecord record) {}
+
   Optional<ContainerRecord> read(ContainerName name) throws ContainerException {
     Path f = file(name);
     try {
-      return Optional.of(ContainerRecord.parseFrom(Files.readAllBytes(f)));
+      java.nio.file.attribute.BasicFileAttributes a =
+          Files.readAttributes(f, java.nio.file.attribute.BasicFileAttributes.class);
+      long modified = a.lastModifiedTime().to(java.util.concurrent.TimeUnit.NANOSECONDS);
+      Cached c = cache.get(name);
+      if (c != null && a.fileKey() != null && a.fileKey().equals(c.fileKey()) && c.modified() == modified
+          && c.size() == a.size()) {
+        return Optional.of(c.record());
+      }
+      ContainerRecord r = ContainerRecord.parseFrom(Files.readAllBytes(f));
+      if (cache.size() >= CACHE_MAX) {
+        cache.clear();
+      }
+      if (a.fileKey() != null && r.getSerializedSize() == a.size()) { // not replaced between stat and read
+        cache.put(name, new Cached(a.fileKey(), modified, a.size(), r));
+      }
+      return Optional.of(r);
     } catch (NoSuchFileException e) {
+      cache.remove(name);
       return Optional.empty();
     } catch (IOException e) {
       throw new ContainerException(StatusCode.DATA_LOSS, "cannot read the record of " + name + " at " + f, e);
@@ -69,6 +97,7 @@ final class StateStore {
   }
 
   void delete(ContainerName name) throws ContainerException {
+    cache.remove(name);
     Path f = file(name);
     try {
       Files.deleteIfExists(f);

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -171,29 +170,48 @@ public final class ControlFiles {
   /** Immediate subdirectories (child cgroups), sorted by name; empty when {@code dir} is missing. */
   public static List<Path> subdirectories(Path dir) throws ContainerException {
     List<Path> out = new ArrayList<>();
+    int expected = -1;
     try {
       // A directory's link count is 2 + its subdirectories on cgroupfs (kernfs_refresh_inode) and tmpfs: one
-      // stat answers the common case, a cgroup without children, instead of a stat per control file.
+      // stat answers the common case, a cgroup without children, instead of a stat per control file; with
+      // children, the listing stops once it has found that many.
       Object links = Files.getAttribute(dir, "unix:nlink", LinkOption.NOFOLLOW_LINKS);
       if (links instanceof Integer && (Integer) links == 2) {
         return out;
+      }
+      if (links instanceof Integer && (Integer) links > 2) {
+        expected = (Integer) links - 2;
       }
     } catch (NoSuchFileException e) {
       return out;
     } catch (IOException | UnsupportedOperationException e) {
       // listed below
     }
-    try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
-      for (Path p : ds) {
+    String[] names = dir.toFile().list();
+    if (names == null) {
+      if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+        return out;
+      }
+      throw ContainerException.internal("Cannot list " + dir, null);
+    }
+    // Control files are named <controller>.<file> (v1 also has tasks, notify_on_release, release_agent):
+    // names without a dot are looked at first, so a cgroup's few children are usually found in a few stats.
+    java.util.Arrays.sort(names, java.util.Comparator.comparing((String n) -> n.indexOf('.') >= 0));
+    for (String name : names) {
+      if (expected >= 0 && out.size() == expected) {
+        break;
+      }
+      Path p = dir.resolve(name);
+      try {
         BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
         if (a.isDirectory()) {
           out.add(p);
         }
+      } catch (NoSuchFileException e) {
+        // removed meanwhile
+      } catch (IOException e) {
+        throw KernelErrors.map(e, "list " + dir);
       }
-    } catch (NoSuchFileException e) {
-      return out;
-    } catch (IOException e) {
-      throw KernelErrors.map(e, "list " + dir);
     }
     out.sort(null);
     return out;

@@ -358,30 +358,67 @@ public final class HelperProcess {
    */
   static Report readReport(SocketChannel peer, java.util.function.LongConsumer killHelper, String command)
       throws IOException, ContainerException {
-    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(START_TIMEOUT_MS);
     ByteBuffer buf = ByteBuffer.allocate(2048);
-    peer.configureBlocking(false);
-    try (Selector selector = Selector.open()) {
-      peer.register(selector, SelectionKey.OP_READ);
+    // Blocking reads; at the deadline a watchdog closes the channel, which ends a blocked read. (A Selector per
+    // request cost an epoll instance, an eventfd and ten system calls on every run.)
+    peer.configureBlocking(true);
+    java.util.concurrent.atomic.AtomicBoolean late = new java.util.concurrent.atomic.AtomicBoolean();
+    java.util.concurrent.ScheduledFuture<?> watchdog = Watchdog.EXECUTOR.schedule(() -> {
+      late.set(true);
+      try {
+        peer.close();
+      } catch (IOException e) {
+        // closing is all it can do
+      }
+    }, START_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+    try {
       while (buf.hasRemaining()) {
-        long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
-        if (left <= 0) {
+        int n;
+        try {
+          n = peer.read(buf);
+        } catch (java.nio.channels.ClosedChannelException e) {
+          boolean interrupted = e instanceof java.nio.channels.ClosedByInterruptException;
+          if (!late.get() && !interrupted) {
+            throw e;
+          }
           Report partial = Report.parse(new String(buf.array(), 0, buf.position(), StandardCharsets.UTF_8));
           killHelper.accept(partial.helper());
           if (partial.pid() > 0) {
             ProcessHandle.of(partial.pid()).ifPresent(ProcessHandle::destroyForcibly);
           }
+          if (interrupted && !late.get()) {
+            throw new ContainerException(StatusCode.CANCELLED, "Cannot run " + command + ": the calling thread was"
+                + " interrupted while it started; the helper was killed");
+          }
           throw new ContainerException(StatusCode.DEADLINE_EXCEEDED, "Cannot run " + command + ": it did not"
               + " start within " + START_TIMEOUT_MS + " ms (is its container paused?); the helper was killed");
         }
-        selector.select(left);
-        selector.selectedKeys().clear();
-        if (peer.read(buf) < 0) {
+        if (n < 0) {
           break;
         }
       }
+    } finally {
+      watchdog.cancel(false);
     }
     return Report.parse(new String(buf.array(), 0, buf.position(), StandardCharsets.UTF_8));
+  }
+
+  /** One daemon thread, only while deadlines are pending, that ends helper reads which take too long. */
+  private static final class Watchdog {
+    static final java.util.concurrent.ScheduledThreadPoolExecutor EXECUTOR = create();
+
+    private static java.util.concurrent.ScheduledThreadPoolExecutor create() {
+      java.util.concurrent.ScheduledThreadPoolExecutor e = new java.util.concurrent.ScheduledThreadPoolExecutor(1,
+          r -> {
+            Thread t = new Thread(r, "lmctfy-exec-deadline");
+            t.setDaemon(true);
+            return t;
+          });
+      e.setRemoveOnCancelPolicy(true);
+      e.setKeepAliveTime(10, TimeUnit.SECONDS);
+      e.allowCoreThreadTimeOut(true);
+      return e;
+    }
   }
 
   /** Maps the helper's "<errno> <step>: <detail>" to a status code. */

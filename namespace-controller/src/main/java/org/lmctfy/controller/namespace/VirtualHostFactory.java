@@ -27,6 +27,8 @@ public final class VirtualHostFactory implements ResourceHandlerFactory {
   static final String RESOURCE = "virtualhost";
   /** HOST_NAME_MAX on Linux (sethostname(2)). */
   static final int HOST_NAME_MAX = 64;
+  private static final boolean KERNEL_HAS_PID_AND_MNT =
+      Files.exists(Path.of("/proc/self/ns/pid")) && Files.exists(Path.of("/proc/self/ns/mnt"));
 
   @Override
   public String resource() {
@@ -65,7 +67,7 @@ public final class VirtualHostFactory implements ResourceHandlerFactory {
     if (vh.hasVirtualHostname()) {
       checkHostname(vh.getVirtualHostname());
     }
-    if (!Files.exists(Path.of("/proc/self/ns/pid")) || !Files.exists(Path.of("/proc/self/ns/mnt"))) {
+    if (!KERNEL_HAS_PID_AND_MNT) {
       throw ContainerException.failedPrecondition("This kernel has no pid or mount namespaces (/proc/self/ns)");
     }
   }
