@@ -250,4 +250,41 @@ class CliKernelIT {
     assertThat(lmctfy("destroy", "-f", "/vh").code()).isZero();
     assertThat(lmctfy("list", "containers", "/").out()).isEmpty();
   }
+
+  /** Issue 13: a directory turned into a small machine (hostname, own network, rootfs, a read-only mount). */
+  @ParameterizedTest
+  @EnumSource(Mode.class)
+  void aVirtualHostMachineWithItsOwnRootfs(Mode m) throws Exception {
+    Path busybox = Path.of("/bin/busybox");
+    org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(busybox), "needs Debian's busybox-static");
+    setUp(m);
+    Path rootfs = Files.createTempDirectory(dist.home.resolve("tmp"), "rootfs");
+    Files.createDirectories(rootfs.resolve("bin"));
+    Files.copy(busybox, rootfs.resolve("bin/busybox"));
+    for (String applet : List.of("sh", "ls", "hostname", "ip", "ps", "touch", "cat")) {
+      Files.createSymbolicLink(rootfs.resolve("bin").resolve(applet), Path.of("busybox"));
+    }
+    Path shared = Files.createTempDirectory(dist.home.resolve("tmp"), "shared");
+    Files.writeString(shared.resolve("motd"), "hello from the host\n");
+    Dist.Result r = lmctfy("create", "/box", "virtual_host { virtual_hostname: \"box1\" network { } }"
+        + " filesystem { rootfs: \"" + rootfs + "\" mounts { mount { source: \"" + shared
+        + "\" target: \"/srv\" read_only: true } } }");
+    assertThat(r.code()).as(r.err()).isZero();
+    r = lmctfy("run", "/box", "ls /");
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(r.out().split("\\s+")).contains("bin", "dev", "proc", "srv", "sys").doesNotContain("usr", "etc");
+    r = lmctfy("run", "/box", "hostname; cat /srv/motd; ip -o link | wc -l; ps ax | wc -l");
+    assertThat(r.code()).as(r.err()).isZero();
+    String[] lines = r.out().split("\n");
+    assertThat(lines[0]).isEqualTo("box1");
+    assertThat(lines[1]).isEqualTo("hello from the host");
+    assertThat(lines[2].trim()).as("links: only lo").isEqualTo("1");
+    assertThat(Integer.parseInt(lines[3].trim())).as("ps: header, init, sh, ps, wc").isLessThanOrEqualTo(5);
+    r = lmctfy("run", "/box", "touch /srv/x");
+    assertThat(r.code()).as("a read-only bind mount refuses writes").isNotZero();
+    assertThat(r.err()).contains("Read-only file system");
+    assertThat(shared.resolve("x")).doesNotExist();
+    assertThat(lmctfy("destroy", "-f", "/box").code()).isZero();
+    assertThat(lmctfy("list", "containers", "/").out()).isEmpty();
+  }
 }
