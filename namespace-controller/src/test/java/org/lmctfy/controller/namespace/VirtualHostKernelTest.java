@@ -163,8 +163,6 @@ class VirtualHostKernelTest {
         + "\" }")))).isEqualTo(StatusCode.INVALID_ARGUMENT);
     assertThat(codeOf(() -> k.api.create("/nul", spec("virtual_host { virtual_hostname: \"a\\000b\" }"))))
         .isEqualTo(StatusCode.INVALID_ARGUMENT);
-    assertThat(codeOf(() -> k.api.create("/net", spec("virtual_host { network { } }"))))
-        .isEqualTo(StatusCode.UNIMPLEMENTED);
     assertThat(codeOf(() -> k.api.get("/vh").update(spec("virtual_host { virtual_hostname: \"x\" }"),
         UpdatePolicy.DIFF))).isEqualTo(StatusCode.UNIMPLEMENTED);
     // A host process cannot be entered into a virtual host (it would stay outside its namespaces).
