@@ -188,7 +188,8 @@ static void link_up(int fd, const char *name, int mtu) {
   rtnl_put_str(&m, IFLA_IFNAME, name); /* no NLM_F_CREATE: the existing link of that name */
   if (mtu > 0) {
     rtnl_put_u32(&m, IFLA_MTU, (uint32_t)mtu);
-    check(rtnl_talk(fd, &m, why), why, "setting %s up with MTU %d (virtual_ip.mtu)", name, mtu);
+    check(rtnl_talk(fd, &m, why), why, "setting %s up with MTU %d (virtual_host.network.virtual_ip.mtu)", name,
+          mtu);
   } else {
     check(rtnl_talk(fd, &m, why), why, "setting %s up", name);
   }
@@ -214,7 +215,7 @@ static void create_veth(struct net_setup *s, int own_ns) {
   uint32_t master = 0;
   if (s->bridge != NULL) {
     int b = rtnl_link_index(s->host, s->bridge, why);
-    check(b, why, "bridge %s (connection.bridge.name)", s->bridge);
+    check(b, why, "bridge %s (virtual_host.network.connection.bridge.name)", s->bridge);
     master = (uint32_t)b;
   }
   struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC};
@@ -245,8 +246,8 @@ static void create_veth(struct net_setup *s, int own_ns) {
   rtnl_nest_end(&m, data);
   rtnl_nest_end(&m, info);
   check(rtnl_talk(s->host, &m, why), why,
-        "creating veth pair %s (host) / %s (virtual host) (connection.veth_pair)", s->veth_outside,
-        s->veth_inside);
+        "creating veth pair %s (host) / %s (virtual host) (virtual_host.network.connection.veth_pair)",
+        s->veth_outside, s->veth_inside);
   link_up(s->host, s->veth_outside, 0);
 }
 
@@ -258,7 +259,8 @@ static void move_interface(struct net_setup *s, int own_ns) {
   rtnl_init(&m, RTM_NEWLINK, 0, &ifi, sizeof ifi);
   rtnl_put_str(&m, IFLA_IFNAME, s->interface);
   rtnl_put_u32(&m, IFLA_NET_NS_FD, (uint32_t)own_ns);
-  check(rtnl_talk(s->host, &m, why), why, "moving host link %s into the virtual host (interface)", s->interface);
+  check(rtnl_talk(s->host, &m, why), why, "moving host link %s into the virtual host (virtual_host.network.interface)",
+        s->interface);
 }
 
 static void add_address(int own, const char *link, const struct net_setup *s) {
@@ -276,8 +278,8 @@ static void add_address(int own, const char *link, const struct net_setup *s) {
     struct in_addr brd = {.s_addr = s->address.s_addr | ~mask};
     rtnl_put(&m, IFA_BROADCAST, &brd, sizeof brd);
   }
-  check(rtnl_talk(own, &m, why), why, "address %s on %s (virtual_ip.ip, virtual_ip.netmask)", s->address_arg,
-        link);
+  check(rtnl_talk(own, &m, why), why, "address %s on %s (virtual_host.network.virtual_ip.ip, .netmask)",
+        s->address_arg, link);
 }
 
 static void add_default_route(int own, const char *link, const struct net_setup *s) {
@@ -290,14 +292,16 @@ static void add_default_route(int own, const char *link, const struct net_setup 
   rtnl_init(&m, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL, &rt, sizeof rt);
   rtnl_put(&m, RTA_GATEWAY, &s->gateway, sizeof s->gateway);
   rtnl_put_u32(&m, RTA_OIF, (uint32_t)index);
-  check(rtnl_talk(own, &m, why), why, "default route via %s on %s (virtual_ip.gateway)", s->gateway_arg, link);
+  check(rtnl_talk(own, &m, why), why, "default route via %s on %s (virtual_host.network.virtual_ip.gateway)",
+        s->gateway_arg, link);
 }
 
 /* net.ipv4.ip_forward of this namespace: a net sysctl file acts on the opener's network namespace. */
 static void set_ip_forward(int on) {
   int fd = open("/proc/sys/net/ipv4/ip_forward", O_WRONLY | O_CLOEXEC);
   if (fd < 0 || write(fd, on ? "1\n" : "0\n", 2) != 2) {
-    fail(errno, "network: /proc/sys/net/ipv4/ip_forward (virtual_ip.ip_forward): %s", strerror(errno));
+    fail(errno, "network: /proc/sys/net/ipv4/ip_forward (virtual_host.network.virtual_ip.ip_forward): %s",
+         strerror(errno));
   }
   close(fd);
 }

@@ -249,9 +249,22 @@ class VirtualHostNetworkKernelTest {
     // not a gateway ("Nexthop has invalid gateway"). The init exits; the namespace takes the pair with it.
     assertRefused("connection { veth_pair { outside: \"" + outside + "\" inside: \"eth0\" } }"
         + " virtual_ip { ip: \"192.0.2.2\" netmask: \"255.255.255.0\" gateway: \"192.0.2.255\" }",
-        StatusCode.INVALID_ARGUMENT, "virtual_ip.gateway");
+        StatusCode.INVALID_ARGUMENT, "virtual_host.network.virtual_ip.gateway");
     assertNothingLeft();
     assertThatThrownBy(() -> k.api.get("/bad")).isInstanceOfSatisfying(ContainerException.class,
         e -> assertThat(e.code()).isEqualTo(StatusCode.NOT_FOUND));
+  }
+
+  @Test
+  void aLinkMovedInByACreateTheKernelRefusesDoesNotSurviveIt() throws Exception {
+    // One end of a veth pair made here is the host's link: moved in, then the route is refused; the init's
+    // namespace ends and deletes the pair (a virtual link; a physical one would return to the host).
+    String moved = link("m");
+    String peer = link("p");
+    sh("ip", "link", "add", moved, "type", "veth", "peer", "name", peer);
+    assertRefused("interface: \"" + moved + "\""
+        + " virtual_ip { ip: \"192.0.2.2\" netmask: \"255.255.255.0\" gateway: \"192.0.2.255\" }",
+        StatusCode.INVALID_ARGUMENT, "virtual_host.network.virtual_ip.gateway");
+    assertNothingLeft();
   }
 }
