@@ -56,7 +56,9 @@
  *   --init      instead of a command, PID 1 of the new pid namespace runs lmctfy-nsinit's init (init.c)
  *               built into this helper: the same behaviour without an exec. After "--", options that set
  *               the virtual host up first, in PID 1 (network first, then filesystem): network.h's
- *               (--net-..., need --unshare net) and rootfs.h's (--rootfs, --bind; --rootfs needs
+ *               (--net-loopback, --net-veth <out> <in>, --net-interface <name>, --net-bridge <name>,
+ *               --net-address <a.b.c.d>/<n>, --net-gateway <a.b.c.d>, --net-mtu <n>, --net-ip-forward <0|1>;
+ *               need --unshare net) and rootfs.h's (--rootfs, --bind; --rootfs needs
  *               --unshare mnt and mounts /proc inside the rootfs instead of --mount-proc's). A failure of
  *               the setup is reported like any other and the init exits (its namespaces go with it).
  *   --serve     a server of helpers (see serve() below): one process forked per request.

@@ -2,6 +2,20 @@
  * A virtual host's network (lmctfy's VirtualHostSpec.network), set up by lmctfy-exec --init through
  * rtnetlink: loopback up, veth pairs, a host link moved in, addresses, MTU, default route, bridge.
  * Options come after "--init --" (see lmctfy-exec.c); every function reports a failure through fail().
+ *
+ * Options (they need --unshare net; a repeated option replaces the earlier):
+ *   --net-loopback               lo up
+ *   --net-veth <outside> <inside>  a veth pair: <outside> in the host's namespace, up; <inside> created in
+ *                                the virtual host's namespace, up
+ *   --net-interface <name>       the host's link <name> moved into the virtual host (keeps its name), up
+ *   --net-bridge <name>          the veth's outside end enslaved to the host's bridge <name> (needs --net-veth)
+ *   --net-address <a.b.c.d>/<n>  that IPv4 address, prefix length n (1-32), on the inside link (the veth's
+ *                                inside end or the moved link), with the subnet's broadcast address
+ *   --net-gateway <a.b.c.d>      default route via it on the inside link (needs --net-address)
+ *   --net-mtu <n>                MTU (68-65535) of the inside link and of the veth's outside end
+ *   --net-ip-forward <0|1>       net.ipv4.ip_forward of the virtual host's namespace
+ * Link names are 1 to 15 bytes without '/', ':' or white space. A failure at any step ends the init, and
+ * with it the namespace: the kernel then deletes the veth pair (both ends) and a virtual link moved in.
  */
 #ifndef LMCTFY_NETWORK_H
 #define LMCTFY_NETWORK_H
