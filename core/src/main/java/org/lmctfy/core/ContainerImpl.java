@@ -112,7 +112,7 @@ final class ContainerImpl implements Container {
       throw ContainerException.invalidArgument("enter needs at least one thread id");
     }
     for (long tid : tids) {
-      if (tid <= 0 || !Files.exists(Path.of("/proc", Long.toString(tid)))) {
+      if (tid <= 0 || !new java.io.File("/proc/" + tid).exists()) {
         throw ContainerException.notFound("No such process or thread: " + tid + " (nothing was moved)");
       }
     }

@@ -27,6 +27,9 @@ final class ImplicitResources {
   }
 
   Set<String> known() throws ContainerException {
+    if (!file.toFile().exists()) { // the common case, without an exception thrown and caught
+      return new TreeSet<>();
+    }
     try {
       Set<String> out = new TreeSet<>();
       for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {

@@ -62,12 +62,12 @@ final class Intents {
   }
 
   boolean has(ContainerName name, Op op) {
-    return Files.exists(file(name, op));
+    return file(name, op).toFile().exists(); // no exception for a missing file
   }
 
   /** Whether {@code name} or one of its ancestors is being destroyed (the intent of a live or dead owner). */
   boolean destroying(ContainerName name) {
-    if (!Files.isDirectory(dir)) {
+    if (!dir.toFile().isDirectory()) {
       return false; // no intent at all: one stat instead of one per ancestor
     }
     for (ContainerName n = name; !n.isRoot(); n = n.parent()) {
@@ -117,6 +117,9 @@ final class Intents {
 
   Optional<Intent> read(ContainerName name, Op op) throws ContainerException {
     Path f = file(name, op);
+    if (!f.toFile().exists()) { // the common case, without an exception thrown and caught (Java 17's NIO)
+      return Optional.empty();
+    }
     byte[] all;
     try {
       all = Files.readAllBytes(f);

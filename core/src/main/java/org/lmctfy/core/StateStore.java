@@ -34,7 +34,7 @@ final class StateStore {
   }
 
   boolean exists(ContainerName name) {
-    return Files.exists(file(name));
+    return file(name).toFile().exists(); // java.io.File: no exception for a missing file (Files.exists on 17)
   }
 
   /**
@@ -51,6 +51,10 @@ final class StateStore {
 
   Optional<ContainerRecord> read(ContainerName name) throws ContainerException {
     Path f = file(name);
+    if (!f.toFile().exists()) { // the common "not yet" of a create: without an exception thrown and caught
+      cache.remove(name);
+      return Optional.empty();
+    }
     try {
       java.nio.file.attribute.BasicFileAttributes a =
           Files.readAttributes(f, java.nio.file.attribute.BasicFileAttributes.class);

@@ -121,12 +121,18 @@ public final class ControlFiles {
     return out;
   }
 
+  /**
+   * Whether a control file exists. java.io.File: a stat that answers false, where Files.exists throws and
+   * catches an exception for a missing file (Java 17) on the paths of every operation. (It follows symlinks;
+   * cgroupfs has none.)
+   */
   public static boolean exists(Path dir, String file) {
-    return Files.exists(dir.resolve(file), LinkOption.NOFOLLOW_LINKS);
+    return dir.resolve(file).toFile().exists();
   }
 
+  /** Whether a cgroup directory exists (java.io.File, as {@link #exists}). */
   public static boolean isDirectory(Path dir) {
-    return Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS);
+    return dir.toFile().isDirectory();
   }
 
   /** mkdir(2) of one cgroup; EEXIST → ALREADY_EXISTS, missing parent → NOT_FOUND. */
@@ -143,7 +149,7 @@ public final class ControlFiles {
    * is not an error. Its process leaf ({@link ProcessLeaf}), if any, goes first: it is part of the cgroup.
    */
   public static void rmdir(Path dir) throws ContainerException {
-    if (!ProcessLeaf.isLeaf(dir) && Files.isDirectory(ProcessLeaf.of(dir), LinkOption.NOFOLLOW_LINKS)) {
+    if (!ProcessLeaf.isLeaf(dir) && isDirectory(ProcessLeaf.of(dir))) {
       rmdir(ProcessLeaf.of(dir));
     }
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(RMDIR_BUSY_TIMEOUT_MS);

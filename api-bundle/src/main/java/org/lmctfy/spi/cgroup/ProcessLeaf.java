@@ -44,7 +44,7 @@ public final class ProcessLeaf {
       return dir;
     }
     Path leaf = of(dir);
-    if (!Files.isDirectory(leaf, LinkOption.NOFOLLOW_LINKS)) {
+    if (!ControlFiles.isDirectory(leaf)) {
       try {
         Files.createDirectory(leaf);
       } catch (FileAlreadyExistsException e) {
