@@ -54,6 +54,9 @@ final class ContainerLocks {
     void close();
   }
 
+  /** The holder's description: one line, padded to this size (what follows the newline is stale). */
+  private static final int HOLDER_BYTES = 256;
+
   private static final class Stripe {
     final ReentrantLock threadLock = new ReentrantLock();
     FileChannel channel;
@@ -101,8 +104,14 @@ final class ContainerLocks {
       }
       String holder = what + " by pid " + ProcessHandle.current().pid() + " since " + System.currentTimeMillis();
       s.holder = holder;
-      s.channel.truncate(0);
-      s.channel.write(ByteBuffer.wrap(holder.getBytes(StandardCharsets.UTF_8)), 0);
+      // One pwrite of a fixed-size line (padded), no truncate: 1 system call instead of 5 per lock.
+      byte[] line = new byte[HOLDER_BYTES];
+      java.util.Arrays.fill(line, (byte) ' ');
+      byte[] text = holder.getBytes(StandardCharsets.UTF_8);
+      int n = Math.min(text.length, HOLDER_BYTES - 1);
+      System.arraycopy(text, 0, line, 0, n);
+      line[n] = '\n';
+      s.channel.write(ByteBuffer.wrap(line), 0);
     } catch (IOException | ContainerException | RuntimeException e) {
       if (s.fileLock != null) {
         try {
@@ -138,7 +147,9 @@ final class ContainerLocks {
     try {
       ByteBuffer b = ByteBuffer.allocate(512);
       int n = channel.read(b, 0);
-      return n <= 0 ? "" : new String(b.array(), 0, n, StandardCharsets.UTF_8);
+      String all = n <= 0 ? "" : new String(b.array(), 0, n, StandardCharsets.UTF_8);
+      int nl = all.indexOf('\n');
+      return (nl >= 0 ? all.substring(0, nl) : all).trim();
     } catch (IOException e) {
       return "";
     }

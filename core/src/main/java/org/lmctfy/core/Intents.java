@@ -144,8 +144,11 @@ final class Intents {
 
   void delete(ContainerName name, Op op) throws ContainerException {
     Path f = file(name, op);
+    if (f.toFile().delete()) { // unlink(2) alone; NIO's delete does an lstat first
+      return;
+    }
     try {
-      Files.deleteIfExists(f);
+      Files.deleteIfExists(f); // missing, or the error's reason
     } catch (IOException e) {
       throw KernelErrors.map(e, "delete the " + op.suffix + " intent of " + name + " at " + f);
     }

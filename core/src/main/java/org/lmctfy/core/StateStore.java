@@ -103,8 +103,11 @@ final class StateStore {
   void delete(ContainerName name) throws ContainerException {
     cache.remove(name);
     Path f = file(name);
+    if (f.toFile().delete()) { // unlink(2) alone; NIO's delete does an lstat first
+      return;
+    }
     try {
-      Files.deleteIfExists(f);
+      Files.deleteIfExists(f); // missing, or the error's reason
     } catch (IOException e) {
       throw KernelErrors.map(e, "delete the record of " + name + " at " + f);
     }
