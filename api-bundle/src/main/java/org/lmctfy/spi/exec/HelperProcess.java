@@ -439,6 +439,7 @@ public final class HelperProcess {
       // EBUSY (v2 internal process), ENOSPC (cpuset; or a user.max_*_namespaces limit)
       case 16: case 28: code = StatusCode.FAILED_PRECONDITION; break;
       case 17: code = StatusCode.ALREADY_EXISTS; break; // EEXIST (a link name taken meanwhile)
+      case 95: code = StatusCode.FAILED_PRECONDITION; break; // EOPNOTSUPP (e.g. a kernel without veth)
       case 8: case 22: code = StatusCode.INVALID_ARGUMENT; break; // ENOEXEC, EINVAL
       case 7: case 36: code = StatusCode.INVALID_ARGUMENT; break; // E2BIG, ENAMETOOLONG
       default: code = StatusCode.INTERNAL; break;
