@@ -60,7 +60,7 @@ if [ -z "$busybox" ] || ldd "$busybox" >/dev/null 2>&1; then
   exit 0
 fi
 m=$(mktemp -d /tmp/lmctfy-machine.XXXXXX)
-trap 'rmdir "$unified/$root/vh" "$unified/$root" 2>/dev/null; rm -rf "$m" "${b:-}"' EXIT
+trap 'rmdir "$unified/$root/vh" "$unified/$root" 2>/dev/null || true; rm -rf "$m" "${b:-}"' EXIT
 mkdir -p "$m/rootfs/bin" "$m/rootfs/proc" "$m/rootfs/dev" "$m/rootfs/sys" "$m/rootfs/etc"
 cp "$busybox" "$m/rootfs/bin/busybox"
 for a in sh true ls; do ln -s busybox "$m/rootfs/bin/$a"; done
