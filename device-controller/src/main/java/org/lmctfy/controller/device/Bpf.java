@@ -230,14 +230,22 @@ final class Bpf {
 
   /** A loaded program's name (bpf_prog_info.name), "" when it cannot be read. */
   String name(int progFd) {
+    Pointer info = info(progFd);
+    return info == null ? "" : info.getString(64, 16, StandardCharsets.US_ASCII);
+  }
+
+  /** A loaded program's id (bpf_prog_info.id), -1 when it cannot be read. */
+  int id(int progFd) {
+    Pointer info = info(progFd);
+    return info == null ? -1 : info.getInt(4);
+  }
+
+  private Pointer info(int progFd) {
     Pointer info = Memory.allocateDirect(runtime, 128, true);
     Pointer a = attr();
     a.putInt(0, progFd);
     a.putInt(4, 80); // struct bpf_prog_info up to and including name[16]
     a.putLong(8, info.address());
-    if (bpf(BPF_OBJ_GET_INFO_BY_FD, a, 16) < 0) {
-      return "";
-    }
-    return info.getString(64, 16, StandardCharsets.US_ASCII);
+    return bpf(BPF_OBJ_GET_INFO_BY_FD, a, 16) < 0 ? null : info;
   }
 }

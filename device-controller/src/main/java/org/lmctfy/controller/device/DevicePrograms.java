@@ -88,11 +88,20 @@ final class DevicePrograms {
 
   /** How many lmctfy device programs are attached to the cgroup itself. */
   int count() throws ContainerException {
+    return ids().size();
+  }
+
+  /** The kernel's ids of lmctfy's device programs attached to the cgroup itself. */
+  List<Integer> ids() throws ContainerException {
     int cg = bpf.openCgroup(dir);
     List<Integer> fds = List.of();
     try {
       fds = ours(cg);
-      return fds.size();
+      List<Integer> out = new ArrayList<>();
+      for (int fd : fds) {
+        out.add(bpf.id(fd));
+      }
+      return out;
     } finally {
       for (int fd : fds) {
         bpf.close(fd);
