@@ -55,7 +55,10 @@ final class InFramework {
       "org.lmctfy.controller.memory", "memory { limit: 104857600 }",
       "org.lmctfy.controller.cpuset", "cpu { mask { data: 1 } }",
       "org.lmctfy.controller.blockio", "blockio { }",
-      "org.lmctfy.controller.freezer", ""));
+      "org.lmctfy.controller.freezer", "",
+      "org.lmctfy.controller.device",
+      "device { restrictions_set { restrictions { permission: DENY type: DEVICE_CHAR access: READ major: 1 minor: 9 } } }",
+      "org.lmctfy.controller.monitoring", "monitoring { enable_perf_counters: true }"));
   /** The virtual hosts' bundle: not a cgroup controller, so not in {@link #CONTROLLERS}' generic swaps. */
   static final String NAMESPACE = "org.lmctfy.controller.namespace";
 
@@ -141,6 +144,8 @@ final class InFramework {
         org.ops4j.pax.exam.CoreOptions.bundle(jar("cpuset-controller")),
         org.ops4j.pax.exam.CoreOptions.bundle(jar("blockio-controller")),
         org.ops4j.pax.exam.CoreOptions.bundle(jar("freezer-controller")),
+        org.ops4j.pax.exam.CoreOptions.bundle(jar("device-controller")),
+        org.ops4j.pax.exam.CoreOptions.bundle(jar("monitoring-controller")),
         org.ops4j.pax.exam.CoreOptions.bundle(jar("namespace-controller")),
         junitBundles(),
         cleanCaches(true));
@@ -266,7 +271,7 @@ final class InFramework {
         for (Path f : s.toList()) {
           String n = f.getFileName().toString();
           if (n.matches(".*\\.(max|min|low|high|weight|shares|limit_in_bytes|cfs_quota_us|cfs_period_us|cpus|mems"
-              + "|state|idle|freeze|swappiness|subtree_control)") && Files.isReadable(f)) {
+              + "|state|idle|freeze|swappiness|subtree_control|list)") && Files.isReadable(f)) {
             try {
               out.put(f.toString(), Files.readString(f).strip());
             } catch (IOException e) {
