@@ -132,6 +132,9 @@ final class InFramework {
         frameworkProperty("lmctfy.exec.helper").value(helper.resolve("lmctfy-exec").toString()),
         frameworkProperty("lmctfy.itest.bundles").value(bundleDir().toString()),
         systemProperty("lmctfy.itest.bundles").value(bundleDir().toString()),
+        // jnr (jnr-posix, jnr-ffi, jffi) from the class path through the system bundle, as the distribution's
+        // launcher shares it (OsgiRuntime): the core's epoll and the device bundle's bpf() use it.
+        org.ops4j.pax.exam.CoreOptions.systemPackages(jnrExports()),
         org.ops4j.pax.exam.CoreOptions.bundle(jar("protobuf-java")),
         org.ops4j.pax.exam.CoreOptions.bundle(jar("org.osgi.util.function")),
         org.ops4j.pax.exam.CoreOptions.bundle(jar("org.osgi.util.promise")),
@@ -174,6 +177,27 @@ final class InFramework {
       Thread.sleep(5);
     }
     throw new AssertionError("no ContainerApi service in 10 s");
+  }
+
+  /** Export-Package of the jnr jars on this JVM's class path (one header each). */
+  static String[] jnrExports() {
+    java.util.List<String> out = new java.util.ArrayList<>();
+    for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
+      if (!entry.endsWith(".jar")) {
+        continue;
+      }
+      try (java.util.jar.JarFile j = new java.util.jar.JarFile(entry)) {
+        java.util.jar.Manifest m = j.getManifest();
+        String bsn = m == null ? null : m.getMainAttributes().getValue("Bundle-SymbolicName");
+        String exp = m == null ? null : m.getMainAttributes().getValue("Export-Package");
+        if (bsn != null && exp != null && (bsn.startsWith("com.github.jnr") || bsn.startsWith("org.jruby.jnr"))) {
+          out.add(exp);
+        }
+      } catch (IOException e) {
+        // not a jar to share
+      }
+    }
+    return out.toArray(new String[0]);
   }
 
   static Bundle bundle(String bsn) {
