@@ -53,16 +53,31 @@ public final class MetricsComponent {
 
   @Activate
   synchronized void activate(Map<String, Object> properties) throws IOException {
-    apply(MetricsSettings.from(properties));
+    try {
+      apply(MetricsSettings.from(properties));
+    } catch (IllegalArgumentException | IOException e) {
+      refused(e);
+      throw e;
+    }
   }
 
   /** A changed .cfg: validated whole first; a bad value or a port that cannot be bound leaves the old one. */
   @Modified
   synchronized void modified(Map<String, Object> properties) throws IOException {
-    MetricsSettings next = MetricsSettings.from(properties);
-    if (!next.equals(settings)) {
-      apply(next);
+    try {
+      MetricsSettings next = MetricsSettings.from(properties);
+      if (!next.equals(settings)) {
+        apply(next);
+      }
+    } catch (IllegalArgumentException | IOException e) {
+      refused(e);
+      throw e;
     }
+  }
+
+  /** Said in the daemon's log too: SCR reports a component's failure only to a log service, if there is one. */
+  private static void refused(Exception e) {
+    LOG.log(System.Logger.Level.WARNING, e.getMessage());
   }
 
   private void apply(MetricsSettings next) throws IOException {
