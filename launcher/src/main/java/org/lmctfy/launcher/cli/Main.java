@@ -3,6 +3,8 @@ package org.lmctfy.launcher.cli;
 import java.io.PrintWriter;
 import org.lmctfy.api.ContainerException;
 import org.lmctfy.api.StatusCode;
+import org.lmctfy.launcher.client.ClientProcess;
+import org.lmctfy.launcher.runtime.Session;
 import picocli.CommandLine;
 
 /** Entry point of {@code lmctfy}. */
@@ -26,12 +28,31 @@ public final class Main {
 
   /** Runs one command line; returns the exit code (the numeric status code). */
   public static int run(String[] args, PrintWriter out, PrintWriter err) {
+    return run(args, out, err, null, null);
+  }
+
+  /**
+   * lmctfyd: runs one command line for a native client, whose process is {@code client} and whose API calls
+   * go through {@code session} (authorised as that client). Returns the exit code, or -1 when the client's
+   * process was handed what it does next ({@link ClientProcess.TakenOver}).
+   */
+  public static int runFor(String[] args, PrintWriter out, PrintWriter err, ClientProcess client, Session session) {
+    return run(args, out, err, client, session);
+  }
+
+  private static int run(String[] args, PrintWriter out, PrintWriter err, ClientProcess client, Session session) {
     LmctfyCommand root = new LmctfyCommand();
+    if (client != null) {
+      root.runFor(client, session);
+    }
     CommandLine cl = new CommandLine(root);
     addHelpOption(cl);
     cl.setOut(out);
     cl.setErr(err);
     cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
+      if (ex instanceof ClientProcess.TakenOver) {
+        return -1;
+      }
       if (ex instanceof ContainerException) {
         ContainerException e = (ContainerException) ex;
         err.println(e.code() + ": " + e.getMessage());
@@ -58,7 +79,9 @@ public final class Main {
     try {
       return cl.execute(args);
     } finally {
-      root.close();
+      if (client == null) {
+        root.close(); // the daemon's session belongs to the daemon
+      }
     }
   }
 }
