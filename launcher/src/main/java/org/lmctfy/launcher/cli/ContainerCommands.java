@@ -1,6 +1,5 @@
 package org.lmctfy.launcher.cli;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.lmctfy.api.Container;
@@ -86,11 +85,11 @@ final class ContainerCommands {
   static final class Enter implements Callable<Integer> {
     @ParentCommand LmctfyCommand root;
     @Parameters(index = "0", paramLabel = "NAME") String name;
-    @Parameters(index = "1..*", arity = "0..*", paramLabel = "TID") List<Long> tids = new ArrayList<>();
+    @Parameters(index = "1..*", arity = "0..*", paramLabel = "TID") List<Long> tids; // null: none given
 
     @Override
     public Integer call() throws ContainerException {
-      List<Long> t = tids.isEmpty()
+      List<Long> t = tids == null || tids.isEmpty()
           ? List.of(root.client().parentPid()) : tids;
       root.api().get(name).enter(t);
       return 0;

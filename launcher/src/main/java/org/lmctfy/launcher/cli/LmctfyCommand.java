@@ -70,7 +70,7 @@ public final class LmctfyCommand implements Callable<Integer> {
 
   /** lmctfyd: the command runs for a native client, with a session that authorises as that client. */
   void runFor(ClientProcess client, Session session) {
-    this.client = client;
+    this.client = client == null ? new LocalProcess(null) : client;
     this.session = session;
   }
 

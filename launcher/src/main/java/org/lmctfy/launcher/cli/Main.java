@@ -1,6 +1,7 @@
 package org.lmctfy.launcher.cli;
 
 import java.io.PrintWriter;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import org.lmctfy.api.ContainerException;
 import org.lmctfy.api.StatusCode;
 import org.lmctfy.launcher.client.ClientProcess;
@@ -40,13 +41,40 @@ public final class Main {
     return run(args, out, err, client, session);
   }
 
+  /**
+   * lmctfyd's command trees, ready to parse: picocli builds a tree's model by reflection (5–10 ms, far more
+   * than a command's own work), so the daemon reuses them, one per command at a time (picocli resets every
+   * option and parameter to its initial value before each parse).
+   */
+  private static final ConcurrentLinkedQueue<CommandLine> READY = new ConcurrentLinkedQueue<>();
+
+  private static CommandLine newTree() {
+    CommandLine cl = new CommandLine(new LmctfyCommand());
+    addHelpOption(cl);
+    return cl;
+  }
+
   private static int run(String[] args, PrintWriter out, PrintWriter err, ClientProcess client, Session session) {
-    LmctfyCommand root = new LmctfyCommand();
+    CommandLine cl = client == null ? null : READY.poll();
+    if (cl == null) {
+      cl = newTree();
+    }
+    LmctfyCommand root = cl.getCommand();
     if (client != null) {
       root.runFor(client, session);
     }
-    CommandLine cl = new CommandLine(root);
-    addHelpOption(cl);
+    try {
+      return run(cl, root, args, out, err, client != null);
+    } finally {
+      if (client != null) {
+        root.runFor(null, null);
+        READY.add(cl);
+      }
+    }
+  }
+
+  private static int run(CommandLine cl, LmctfyCommand root, String[] args, PrintWriter out, PrintWriter err,
+      boolean forClient) {
     cl.setOut(out);
     cl.setErr(err);
     cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
@@ -79,7 +107,7 @@ public final class Main {
     try {
       return cl.execute(args);
     } finally {
-      if (client == null) {
+      if (!forClient) {
         root.close(); // the daemon's session belongs to the daemon
       }
     }
