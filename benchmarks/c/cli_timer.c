@@ -19,18 +19,21 @@ static int cmp(const void *a, const void *b) {
   return (x > y) - (x < y);
 }
 
-/* argv with %i replaced. */
+/* argv with every %i replaced (the caller exits soon: nothing is freed). */
 static char **expand(char **argv, int argc, long run) {
   char **out = calloc((size_t)argc + 1, sizeof *out);
   for (int i = 0; i < argc; i++) {
-    char *at = strstr(argv[i], "%i");
-    if (at == NULL) {
-      out[i] = argv[i];
-      continue;
+    size_t len = strlen(argv[i]) * 12 + 1;
+    char *o = out[i] = malloc(len);
+    for (const char *p = argv[i]; *p;) {
+      if (p[0] == '%' && p[1] == 'i') {
+        o += sprintf(o, "%ld", run);
+        p += 2;
+      } else {
+        *o++ = *p++;
+      }
     }
-    size_t len = strlen(argv[i]) + 24;
-    out[i] = malloc(len);
-    snprintf(out[i], len, "%.*s%ld%s", (int)(at - argv[i]), argv[i], run, at + 2);
+    *o = 0;
   }
   return out;
 }
