@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Wall time of one `lmctfy list containers /` (a cold JVM each time): through a running lmctfyd, and
+# Wall time of one `lmctfy-jvm list containers /` (the Java CLI, a cold JVM each time; bin/lmctfy is native: run-cli.sh): through a running lmctfyd, and
 # embedded (the CLI boots Felix, SCR and the bundles itself), against a Java hello world on the same JVM
 # flags. Medians of RUNS runs (default 15), measured in one go. Root (the daemon's socket, cgroups read).
 set -euo pipefail
@@ -31,12 +31,12 @@ measure() { for _ in $(seq "$runs"); do timed "$@"; done | median; }
 
 hello=$(measure java "${flags[@]}" -cp "$work" Hello)
 export JAVA_OPTS="-Djava.io.tmpdir=$work" # the framework's caches go with $work
-embedded=$(measure "$dist/bin/lmctfy" --embedded --state-dir "$work/state" list containers /)
+embedded=$(measure "$dist/bin/lmctfy-jvm" --embedded --state-dir "$work/state" list containers /)
 "$dist/bin/lmctfyd" --socket "$work/lmctfy.sock" --state-dir "$work/state" > "$work/d.out" 2> "$work/d.err" &
 daemon=$!
 for _ in $(seq 600); do grep -q ready "$work/d.out" 2>/dev/null && break; sleep 0.1; done
 grep -q ready "$work/d.out" || { cat "$work/d.err"; exit 1; }
-viad=$(measure "$dist/bin/lmctfy" --socket "$work/lmctfy.sock" list containers /)
+viad=$(measure "$dist/bin/lmctfy-jvm" --socket "$work/lmctfy.sock" list containers /)
 printf 'java hello world:            %.3f s\n' "$hello"
 printf 'lmctfy list, via lmctfyd:    %.3f s  (%.1fx hello world)\n' "$viad" "$(echo "$viad / $hello" | bc -l)"
 printf 'lmctfy list, embedded:       %.3f s  (%.1fx hello world)\n' "$embedded" "$(echo "$embedded / $hello" | bc -l)"

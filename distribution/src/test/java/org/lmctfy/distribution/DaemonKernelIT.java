@@ -25,6 +25,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.lmctfy.api.SpecFormat;
+import org.lmctfy.api.proto.CliReply;
+import org.lmctfy.api.proto.CliRequest;
 import org.lmctfy.api.proto.ContainerSpec;
 import org.lmctfy.api.proto.CreateRequest;
 import org.lmctfy.api.proto.ListRequest;
@@ -187,6 +189,15 @@ class DaemonKernelIT {
     assertThat(r.getId()).isEqualTo(7);
     assertThat(r.getCode()).isEqualTo(3);
     assertThat(r.getMessage()).contains("names no call");
+    // A command line without the client's pid, and a reply to a command line that was never sent.
+    r = exchange(socket, delimited(Request.newBuilder().setId(3).setCli(CliRequest.newBuilder().addArg("version"))));
+    assertThat(r.getCode()).isEqualTo(3);
+    assertThat(r.getMessage()).contains("client's pid");
+    r = exchange(socket, delimited(Request.newBuilder().setId(4).setCliReply(CliReply.newBuilder()
+        .setInput(com.google.protobuf.ByteString.copyFromUtf8("memory {}")))));
+    assertThat(r.getId()).isEqualTo(4);
+    assertThat(r.getCode()).isEqualTo(3);
+    assertThat(r.getMessage()).contains("waits for a reply");
     // Many clients at once, with raw requests.
     ExecutorService pool = Executors.newFixedThreadPool(16);
     List<Future<Response>> answers = new ArrayList<>();
@@ -216,6 +227,48 @@ class DaemonKernelIT {
     assertThat(d.isAlive()).isTrue();
     assertThat(lmctfy("spec", "/c").out()).contains("limit: 104857600");
     assertThat(Dist.stop(d)).isEqualTo(143);
+  }
+
+  private static byte[] delimited(Request.Builder r) throws java.io.IOException {
+    java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+    r.build().writeDelimitedTo(b);
+    return b.toByteArray();
+  }
+
+  /** A native client's lmctfy process reading notify -f's first line (bounded). */
+  private Process following(String container, List<String> firstLine) throws Exception {
+    Process p = dist.process(List.of(dist.home.resolve("bin/lmctfy").toString(), "--socket", socket.toString(),
+        "notify", "container", "empty", "-f", container)).start();
+    java.io.BufferedReader out = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream()));
+    String line = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+      try {
+        return out.readLine();
+      } catch (java.io.IOException e) {
+        return null;
+      }
+    }).get(60, TimeUnit.SECONDS);
+    firstLine.add(line);
+    return p;
+  }
+
+  /** Issue 14: notify -f ends with Ctrl-C; a daemon dying mid-command is an error, never a hang. */
+  @Test
+  void theNativeClientEndsOnCtrlCAndWhenTheDaemonDies() throws Exception {
+    Process d = daemon();
+    assertThat(lmctfy("create", "/n", "memory { limit: 104857600 }").code()).isZero();
+    List<String> first = new ArrayList<>();
+    Process p = following("/n", first);
+    assertThat(first.get(0)).isEqualTo("notification_status=\"0\"");
+    assertThat(new ProcessBuilder("kill", "-INT", Long.toString(p.pid())).start().waitFor()).isZero();
+    assertThat(p.waitFor(10, TimeUnit.SECONDS)).as("ended by SIGINT").isTrue();
+    assertThat(p.exitValue()).isEqualTo(130);
+    assertThat(lmctfy("list", "containers", "/").out()).isEqualTo("name=\"/n\"\n");
+
+    Process q = following("/n", first);
+    d.destroyForcibly();
+    assertThat(q.waitFor(10, TimeUnit.SECONDS)).as("no hang when lmctfyd dies").isTrue();
+    assertThat(q.exitValue()).isEqualTo(14);
+    assertThat(new String(q.getErrorStream().readAllBytes())).startsWith("UNAVAILABLE: lmctfyd at " + socket);
   }
 
   @Test

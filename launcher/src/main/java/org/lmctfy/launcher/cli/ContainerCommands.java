@@ -1,6 +1,5 @@
 package org.lmctfy.launcher.cli;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.lmctfy.api.Container;
@@ -20,7 +19,7 @@ final class ContainerCommands {
 
   /** The CLI's default container: the one holding its parent process (the shell), as lmctfy. */
   static String callerContainer(LmctfyCommand root) throws ContainerException {
-    long parent = ProcessHandle.current().parent().map(ProcessHandle::pid).orElse(0L);
+    long parent = root.client().parentPid();
     return root.api().detect(parent);
   }
 
@@ -34,7 +33,7 @@ final class ContainerCommands {
 
     @Override
     public Integer call() throws ContainerException {
-      byte[] input = LmctfyCommand.specInput(spec, config, true);
+      byte[] input = root.specInput(spec, config, true);
       ContainerSpec s = root.parse(input, ContainerSpec.newBuilder()).build();
       org.lmctfy.api.Container c = root.api().create(name, s);
       if (s.hasVirtualHost()) {
@@ -75,7 +74,7 @@ final class ContainerCommands {
 
     @Override
     public Integer call() throws ContainerException {
-      long p = pid != null ? pid : ProcessHandle.current().parent().map(ProcessHandle::pid).orElse(0L);
+      long p = pid != null ? pid : root.client().parentPid();
       root.output().add("name", root.api().detect(p));
       return 0;
     }
@@ -86,12 +85,12 @@ final class ContainerCommands {
   static final class Enter implements Callable<Integer> {
     @ParentCommand LmctfyCommand root;
     @Parameters(index = "0", paramLabel = "NAME") String name;
-    @Parameters(index = "1..*", arity = "0..*", paramLabel = "TID") List<Long> tids = new ArrayList<>();
+    @Parameters(index = "1..*", arity = "0..*", paramLabel = "TID") List<Long> tids; // null: none given
 
     @Override
     public Integer call() throws ContainerException {
-      List<Long> t = tids.isEmpty()
-          ? List.of(ProcessHandle.current().parent().map(ProcessHandle::pid).orElse(0L)) : tids;
+      List<Long> t = tids == null || tids.isEmpty()
+          ? List.of(root.client().parentPid()) : tids;
       root.api().get(name).enter(t);
       return 0;
     }
@@ -105,7 +104,7 @@ final class ContainerCommands {
 
     @Override
     public Integer call() throws ContainerException {
-      byte[] input = LmctfyCommand.specInput(spec, config, false);
+      byte[] input = root.specInput(spec, config, false);
       root.api().initMachine(root.parse(input, InitSpec.newBuilder()).build());
       return 0;
     }
@@ -187,8 +186,8 @@ final class ContainerCommands {
       String n = name != null ? name : callerContainer(root);
       ContainerSpec s = root.api().get(n).spec();
       if (binary) {
-        System.out.write(s.toByteArray());
-        System.out.flush();
+        root.client().stdout().write(s.toByteArray());
+        root.client().stdout().flush();
       } else {
         root.printMessage(s);
       }

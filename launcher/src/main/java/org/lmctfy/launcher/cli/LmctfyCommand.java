@@ -1,14 +1,14 @@
 package org.lmctfy.launcher.cli;
 
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.lmctfy.api.ContainerException;
 import org.lmctfy.api.SpecFormat;
 import java.util.Map;
 import org.lmctfy.api.ContainerApi;
+import org.lmctfy.launcher.client.ClientProcess;
+import org.lmctfy.launcher.client.LocalProcess;
 import org.lmctfy.launcher.client.RemoteSession;
 import org.lmctfy.launcher.daemon.Lmctfyd;
 import org.lmctfy.launcher.runtime.Home;
@@ -65,6 +65,18 @@ public final class LmctfyCommand implements Callable<Integer> {
   boolean embedded;
 
   private Session session;
+  /** The process of the user who typed the command (this JVM unless lmctfyd runs it for a client). */
+  private ClientProcess client = new LocalProcess(null);
+
+  /** lmctfyd: the command runs for a native client, with a session that authorises as that client. */
+  void runFor(ClientProcess client, Session session) {
+    this.client = client == null ? new LocalProcess(null) : client;
+    this.session = session;
+  }
+
+  ClientProcess client() {
+    return client;
+  }
 
   @Override
   public Integer call() {
@@ -156,16 +168,12 @@ public final class LmctfyCommand implements Callable<Integer> {
   }
 
   /** lmctfy's spec input: the argument, or -c FILE ("-" = stdin), exactly one of them. */
-  static byte[] specInput(String inline, String configFile, boolean required) throws ContainerException {
+  byte[] specInput(String inline, String configFile, boolean required) throws ContainerException {
     if (inline != null && configFile != null) {
       throw ContainerException.invalidArgument("Give the spec either inline or with -c, not both");
     }
     if (configFile != null) {
-      try {
-        return configFile.equals("-") ? System.in.readAllBytes() : Files.readAllBytes(Path.of(configFile));
-      } catch (IOException e) {
-        throw ContainerException.notFound("Cannot read the spec file " + configFile + ": " + e.getMessage());
-      }
+      return client.readInput(configFile);
     }
     if (inline == null) {
       if (required) {

@@ -1,8 +1,11 @@
 package org.lmctfy.launcher.cli;
 
 import java.io.PrintWriter;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import org.lmctfy.api.ContainerException;
 import org.lmctfy.api.StatusCode;
+import org.lmctfy.launcher.client.ClientProcess;
+import org.lmctfy.launcher.runtime.Session;
 import picocli.CommandLine;
 
 /** Entry point of {@code lmctfy}. */
@@ -26,12 +29,58 @@ public final class Main {
 
   /** Runs one command line; returns the exit code (the numeric status code). */
   public static int run(String[] args, PrintWriter out, PrintWriter err) {
-    LmctfyCommand root = new LmctfyCommand();
-    CommandLine cl = new CommandLine(root);
+    return run(args, out, err, null, null);
+  }
+
+  /**
+   * lmctfyd: runs one command line for a native client, whose process is {@code client} and whose API calls
+   * go through {@code session} (authorised as that client). Returns the exit code, or -1 when the client's
+   * process was handed what it does next ({@link ClientProcess.TakenOver}).
+   */
+  public static int runFor(String[] args, PrintWriter out, PrintWriter err, ClientProcess client, Session session) {
+    return run(args, out, err, client, session);
+  }
+
+  /**
+   * lmctfyd's command trees, ready to parse: picocli builds a tree's model by reflection (5–10 ms, far more
+   * than a command's own work), so the daemon reuses them, one per command at a time (picocli resets every
+   * option and parameter to its initial value before each parse).
+   */
+  private static final ConcurrentLinkedQueue<CommandLine> READY = new ConcurrentLinkedQueue<>();
+
+  private static CommandLine newTree() {
+    CommandLine cl = new CommandLine(new LmctfyCommand());
     addHelpOption(cl);
+    return cl;
+  }
+
+  private static int run(String[] args, PrintWriter out, PrintWriter err, ClientProcess client, Session session) {
+    CommandLine cl = client == null ? null : READY.poll();
+    if (cl == null) {
+      cl = newTree();
+    }
+    LmctfyCommand root = cl.getCommand();
+    if (client != null) {
+      root.runFor(client, session);
+    }
+    try {
+      return run(cl, root, args, out, err, client != null);
+    } finally {
+      if (client != null) {
+        root.runFor(null, null);
+        READY.add(cl);
+      }
+    }
+  }
+
+  private static int run(CommandLine cl, LmctfyCommand root, String[] args, PrintWriter out, PrintWriter err,
+      boolean forClient) {
     cl.setOut(out);
     cl.setErr(err);
     cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
+      if (ex instanceof ClientProcess.TakenOver) {
+        return -1;
+      }
       if (ex instanceof ContainerException) {
         ContainerException e = (ContainerException) ex;
         err.println(e.code() + ": " + e.getMessage());
@@ -58,7 +107,9 @@ public final class Main {
     try {
       return cl.execute(args);
     } finally {
-      root.close();
+      if (!forClient) {
+        root.close(); // the daemon's session belongs to the daemon
+      }
     }
   }
 }

@@ -28,6 +28,8 @@ final class NotifyCommands {
     record Event(StatusCode code, String detail) {}
     BlockingQueue<Event> events = new LinkedBlockingQueue<>();
     c.registerNotification(spec, (container, code, detail) -> events.add(new Event(code, detail)));
+    // A client of lmctfyd interrupted (Ctrl-C): stop waiting; the registration ends with the command.
+    root.client().onGone(() -> events.add(new Event(StatusCode.CANCELLED, "the client went away")));
     if (spec.hasContainerEmpty() && c.listProcesses(ListPolicy.RECURSIVE).isEmpty()) {
       // Already empty (its last process may have exited before we registered): that is the event; waiting
       // for a transition that already happened would never end.

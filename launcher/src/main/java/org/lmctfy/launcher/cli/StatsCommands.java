@@ -24,8 +24,8 @@ final class StatsCommands {
       LmctfyCommand root = stats.root;
       ContainerStats s = root.api().get(name != null ? name : ContainerCommands.callerContainer(root)).stats(type);
       if (binary) {
-        System.out.write(s.toByteArray());
-        System.out.flush();
+        root.client().stdout().write(s.toByteArray());
+        root.client().stdout().flush();
       } else {
         root.printMessage(s);
       }

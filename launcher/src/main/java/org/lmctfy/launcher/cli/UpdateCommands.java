@@ -23,7 +23,7 @@ final class UpdateCommands {
 
     int apply(UpdatePolicy policy) throws ContainerException {
       LmctfyCommand root = update.root;
-      byte[] input = LmctfyCommand.specInput(spec, config, true);
+      byte[] input = root.specInput(spec, config, true);
       root.api().get(name).update(
           root.parse(input, ContainerSpec.newBuilder()).build(), policy);
       return 0;

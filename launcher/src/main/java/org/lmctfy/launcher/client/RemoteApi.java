@@ -5,7 +5,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.Stream;
 import org.lmctfy.api.Container;
 import org.lmctfy.api.ContainerApi;
 import org.lmctfy.api.ContainerException;
@@ -35,17 +34,21 @@ import org.lmctfy.api.proto.RunRequest;
 import org.lmctfy.api.proto.RunSpec;
 import org.lmctfy.api.proto.StatsRequest;
 import org.lmctfy.api.proto.UpdateRequest;
-import org.lmctfy.launcher.daemon.Posix;
 import org.lmctfy.spi.exec.HelperProcess;
 import org.lmctfy.spi.exec.NamespaceType;
 import org.lmctfy.spi.exec.Namespaces;
 
-/** ContainerApi over lmctfyd's socket: the same API, served by the daemon's framework. */
-final class RemoteApi implements ContainerApi {
-  private final RemoteSession session;
+/**
+ * ContainerApi as lmctfyd's requests: the same API, served by the daemon's framework, for a client process
+ * (this JVM's over the socket; in lmctfyd, a native client's through the daemon's own dispatcher).
+ */
+public final class RemoteApi implements ContainerApi {
+  private final Transport session;
+  private final ClientProcess client;
 
-  RemoteApi(RemoteSession session) {
+  public RemoteApi(Transport session, ClientProcess client) {
     this.session = session;
+    this.client = client;
   }
 
   /** lmctfy's names: absolute, or relative to the container of this (client) process. */
@@ -53,7 +56,7 @@ final class RemoteApi implements ContainerApi {
     if (name != null && name.startsWith("/")) {
       return ContainerName.of(name).toString();
     }
-    return ContainerName.resolve(name, ContainerName.of(detect(ProcessHandle.current().pid()))).toString();
+    return ContainerName.resolve(name, ContainerName.of(detect(client.pid()))).toString();
   }
 
   @Override
@@ -82,7 +85,7 @@ final class RemoteApi implements ContainerApi {
 
   @Override
   public String detect(long tid) throws ContainerException {
-    long t = tid == 0 ? ProcessHandle.current().pid() : tid;
+    long t = tid == 0 ? client.pid() : tid;
     return session.call(Request.newBuilder().setDetect(DetectRequest.newBuilder().setTid(t))).getName();
   }
 
@@ -121,19 +124,18 @@ final class RemoteApi implements ContainerApi {
      */
     @Override
     public long run(List<String> command, RunSpec spec) throws ContainerException {
-      Path helper = session.execHelper();
-      if (helper != null && Files.isExecutable(helper)) {
+      if (client.hasExecHelper()) {
         HelperProcess.checkCommand(command);
         refusePaused();
         try {
-          return HelperProcess.startHeld(helper, pid -> enter(List.of(pid)), command,
-              spec == null ? RunSpec.getDefaultInstance() : spec, null, null);
+          return client.startHeld(pid -> enter(List.of(pid)), Namespaces.NONE, command,
+              spec == null ? RunSpec.getDefaultInstance() : spec).pid();
         } catch (ContainerException e) {
           // A virtual host takes no process from outside its namespaces: the daemon starts it there (root's).
           if (e.code() != StatusCode.FAILED_PRECONDITION || initPid() == 1) {
             throw e;
           }
-          if (Posix.get().getuid() != 0) {
+          if (!client.root()) {
             throw new ContainerException(StatusCode.PERMISSION_DENIED, "Running a command in virtual host " + name
                 + " needs root (joining its namespaces needs CAP_SYS_ADMIN)");
           }
@@ -170,12 +172,7 @@ final class RemoteApi implements ContainerApi {
       if (!Files.isExecutable(Path.of(command.get(0)))) {
         throw ContainerException.notFound("No executable " + command.get(0));
       }
-      List<Long> tids = new ArrayList<>();
-      try (Stream<Path> s = Files.list(Path.of("/proc/self/task"))) {
-        s.forEach(p -> tids.add(Long.parseLong(p.getFileName().toString())));
-      } catch (IOException e) {
-        throw ContainerException.internal("cannot list this process's threads: " + e, e);
-      }
+      List<Long> tids = client.threads();
       refusePaused(); // entering a frozen container would freeze this very process
       try {
         enter(tids);
@@ -184,30 +181,23 @@ final class RemoteApi implements ContainerApi {
         if (init == 1) {
           throw e;
         }
-        System.exit(runInVirtualHost(init, command));
+        client.exitWith(runInVirtualHost(init, command));
       }
-      jnr.posix.POSIX posix = Posix.get();
-      String[] env = System.getenv().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
-          .toArray(String[]::new);
-      int rc = posix.execve(command.get(0), command.toArray(new String[0]), env);
-      int errno = posix.errno();
-      throw new ContainerException(errno == 2 ? StatusCode.NOT_FOUND : errno == 13 ? StatusCode.PERMISSION_DENIED
-          : StatusCode.INTERNAL, "execve " + command.get(0) + " failed (" + rc + ", errno " + errno + ")");
+      client.exec(command);
     }
 
     /**
      * The foreground run of a virtual host, which admits no process from outside its namespaces: a held helper
      * joins the init's namespaces (every one that differs from this process's, but the user namespace), its
      * child born in the virtual host's pid namespace is placed by the daemon (its owner rules apply), then
-     * execs; this process waits and answers the command's exit status. Joining namespaces needs root.
+     * execs; the client waits and ends with the command's exit status. Joining namespaces needs root.
      */
-    private int runInVirtualHost(long init, List<String> command) throws ContainerException {
-      Path helper = session.execHelper();
-      if (helper == null || !Files.isExecutable(helper)) {
+    private HelperProcess.Started runInVirtualHost(long init, List<String> command) throws ContainerException {
+      if (!client.hasExecHelper()) {
         throw ContainerException.unimplemented("A foreground run in virtual host " + name + " through lmctfyd"
             + " needs the distribution's exec helper (libexec/lmctfy-exec): use run -n");
       }
-      if (Posix.get().getuid() != 0) {
+      if (!client.root()) {
         throw new ContainerException(StatusCode.PERMISSION_DENIED, "Running a command in virtual host " + name
             + " needs root (joining its namespaces needs CAP_SYS_ADMIN)");
       }
@@ -218,7 +208,7 @@ final class RemoteApi implements ContainerApi {
         }
         try {
           Path theirs = Path.of("/proc", Long.toString(init), "ns", t.kernelName());
-          Path mine = Path.of("/proc/self/ns", t.kernelName());
+          Path mine = Path.of("/proc", Long.toString(client.pid()), "ns", t.kernelName());
           if (Files.exists(theirs) && !Files.readSymbolicLink(theirs).equals(Files.readSymbolicLink(mine))) {
             types.add(t);
           }
@@ -226,14 +216,8 @@ final class RemoteApi implements ContainerApi {
           throw ContainerException.notFound("The init " + init + " of virtual host " + name + " is gone: " + e);
         }
       }
-      HelperProcess.Started s = HelperProcess.startHeld(helper, pid -> enter(List.of(pid)),
-          Namespaces.joining(init, types), command, RunSpec.getDefaultInstance(), null, null);
-      try {
-        return s.helper().waitFor(); // the relay ends as the command ends: its status, or 128 + signal
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new ContainerException(StatusCode.CANCELLED, "interrupted while " + command.get(0) + " ran");
-      }
+      return client.startHeld(pid -> enter(List.of(pid)), Namespaces.joining(init, types), command,
+          RunSpec.getDefaultInstance());
     }
 
     @Override

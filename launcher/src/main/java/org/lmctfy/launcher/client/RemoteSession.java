@@ -33,7 +33,7 @@ import org.lmctfy.launcher.daemon.Frames;
 import org.lmctfy.launcher.runtime.Session;
 
 /** A connection to lmctfyd: requests by id, responses routed back by id (notifications stream). */
-public final class RemoteSession implements Session {
+public final class RemoteSession implements Session, Transport {
   private final SocketChannel ch;
   private final Path socket;
   private final OutputStream out;
@@ -43,15 +43,13 @@ public final class RemoteSession implements Session {
   private final Thread reader;
   private volatile IOException broken;
   private final RemoteApi api;
-  private final Path execHelper;
   private List<Descriptor> types;
 
   private RemoteSession(SocketChannel ch, Path socket, Path execHelper) {
     this.ch = ch;
     this.socket = socket;
-    this.execHelper = execHelper;
     this.out = new BufferedOutputStream(Frames.output(ch), 8192);
-    this.api = new RemoteApi(this);
+    this.api = new RemoteApi(this, new LocalProcess(execHelper));
     this.reader = new Thread(this::readLoop, "lmctfy-client-reader");
     reader.setDaemon(true);
     reader.start();
@@ -128,13 +126,13 @@ public final class RemoteSession implements Session {
     };
   }
 
-  /** Sends a request and waits for its response; a non-OK code becomes a ContainerException. */
-  Response call(Request.Builder req) throws ContainerException {
+  @Override
+  public Response call(Request.Builder req) throws ContainerException {
     return exchange(req, null);
   }
 
-  /** Sends a streaming request (notify): the first response is returned, later ones go to {@code events}. */
-  Response stream(Request.Builder req, Consumer<Response> events) throws ContainerException {
+  @Override
+  public Response stream(Request.Builder req, Consumer<Response> events) throws ContainerException {
     return exchange(req, events);
   }
 
@@ -162,7 +160,8 @@ public final class RemoteSession implements Session {
     }
   }
 
-  void endStream(long id) {
+  @Override
+  public void endStream(long id) {
     streams.remove(id);
   }
 
@@ -186,11 +185,6 @@ public final class RemoteSession implements Session {
         throw new ContainerException(StatusCode.UNAVAILABLE, "Cannot talk to lmctfyd at " + socket + ": " + e);
       }
     }
-  }
-
-  /** The exec helper {@code run} starts commands with, or null. */
-  Path execHelper() {
-    return execHelper;
   }
 
   private void readLoop() {

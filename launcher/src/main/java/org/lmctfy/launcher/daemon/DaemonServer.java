@@ -233,6 +233,11 @@ public final class DaemonServer implements AutoCloseable {
               send(Dispatcher.error(req.getId(), ContainerException.unavailable("lmctfyd is shutting down")));
               return;
             }
+            if (req.hasCli()) {
+              // A native client's command line: this connection serves it alone, then closes.
+              ClientCommand.serve(req, peer, in, this, dispatcher, this::send, connections);
+              return;
+            }
             send(dispatcher.serve(req, peer, registrations, this::send));
           } finally {
             inFlight.decrementAndGet();

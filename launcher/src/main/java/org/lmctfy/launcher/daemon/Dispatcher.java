@@ -49,6 +49,10 @@ final class Dispatcher {
     this.source = source;
   }
 
+  List<Descriptor> extensionTypes() {
+    return source.extensionTypes();
+  }
+
   static Response error(long id, ContainerException e) {
     return Response.newBuilder().setId(id).setCode(e.code().number()).setMessage(e.getMessage()).build();
   }
@@ -138,6 +142,10 @@ final class Dispatcher {
         r.container().unregisterNotification(r.handle());
       }
       case TYPES -> out.setTypes(types(source.extensionTypes()));
+      case CLI -> throw ContainerException.invalidArgument("A command line is served on a connection of its own,"
+          + " not inside another");
+      case CLI_REPLY -> throw ContainerException.invalidArgument("No command line of this connection waits for a"
+          + " reply");
       case CALL_NOT_SET -> throw ContainerException.invalidArgument("The request names no call (unknown to this"
           + " lmctfyd version?)");
     }
@@ -187,8 +195,8 @@ final class Dispatcher {
       return;
     }
     switch (req.getCallCase()) {
-      case TYPES, CANCEL -> {
-        return;
+      case TYPES, CANCEL, CLI, CLI_REPLY -> {
+        return; // a command line's calls are each authorised as they are made
       }
       case INIT -> throw denied(peer, "init the machine");
       case DETECT -> {

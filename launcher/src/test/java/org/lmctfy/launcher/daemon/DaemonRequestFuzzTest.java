@@ -100,6 +100,7 @@ class DaemonRequestFuzzTest {
     return switch (req.getCallCase()) {
       case TYPES, CANCEL -> true;
       case INIT, RUN, DETECT, CALL_NOT_SET -> false;
+      case CLI, CLI_REPLY -> false; // served by the connection (ClientCommand), never by the dispatcher
       case CREATE -> owned(api, req.getCreate().getName(), true);
       case ENTER -> req.getEnter().getTidCount() == 0 && owned(api, req.getEnter().getName(), false);
       case DESTROY -> owned(api, req.getDestroy().getName(), false);

@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# The command line, row by row (issue 14): each operation through `bin/lmctfy` (the native client) with a
+# running lmctfyd, beside the same operation through the Java CLI against the same daemon (bin/lmctfy-jvm,
+# a JVM per command: the path before the native client), and crun and runc on an OCI bundle with the same
+# limits when they are installed and this host lets them. Wall time per command line as a shell runs it
+# (c/cli_timer.c: fork, exec, wait), medians of RUNS runs (default 41; JVM_RUNS, default 7, for the JVM).
+# The in-process API's own time for the same operations: run-create-destroy.sh, run-stats.sh, run-run.sh.
+# Root; cgroups under a fresh lmctfy-bench-<pid> root, removed at the end.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+require_root
+runs=${RUNS:-41}
+jvm_runs=${JVM_RUNS:-7}
+dist="$top/distribution/target/lmctfy-0.2.0-SNAPSHOT"
+[ -x "$dist/bin/lmctfy" ] || (cd "$top" && mvn -B -q -DskipTests package -pl distribution -am)
+mkdir -p "$here/target"
+cc -O2 -Wall -Wextra -Werror -o "$here/target/cli_timer" "$here/c/cli_timer.c"
+timer="$here/target/cli_timer"
+work=$(mktemp -d /tmp/lmctfy-cli.XXXXXX)
+root="/lmctfy-bench-$$"
+sock="$work/lmctfy.sock"
+daemon=
+cleanup() {
+  if [ -n "$daemon" ]; then
+    "$dist/bin/lmctfy" --socket "$sock" destroy -f /e >/dev/null 2>&1 || true
+    kill -TERM "$daemon" 2>/dev/null || true; wait "$daemon" 2>/dev/null || true
+  fi
+  for b in "$work"/bundle-*; do
+    [ -d "$b" ] || continue
+    for rt in crun runc; do command -v $rt >/dev/null && $rt delete -f "lmctfy-bench-$$-$(basename "$b")" >/dev/null 2>&1; done
+  done
+  # The root in every hierarchy (the daemon's init made it; every container is gone).
+  awk '$9=="cgroup" || $9=="cgroup2" {print $5}' /proc/self/mountinfo | while read -r m; do
+    [ -d "$m$root" ] && find "$m$root" -depth -type d -exec rmdir {} \; 2>/dev/null
+  done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+export JAVA_OPTS="-Djava.io.tmpdir=$work"
+mkdir -p "$work/state"
+"$dist/bin/lmctfy" --embedded --cgroup-root "$root" --state-dir "$work/state" init "" >/dev/null
+"$dist/bin/lmctfyd" --socket "$sock" --cgroup-root "$root" --state-dir "$work/state" > "$work/d.out" 2> "$work/d.err" &
+daemon=$!
+for _ in $(seq 600); do grep -q ready "$work/d.out" 2>/dev/null && break; sleep 0.1; done
+grep -q ready "$work/d.out" || { cat "$work/d.err"; exit 1; }
+
+spec='cpu { limit: 500 mask { data: 1 } } memory { limit: 104857600 } blockio {}'
+# The seven rows, as cli_timer arguments; $L is the command line under test.
+rows() {
+  local L=$1 n=$2
+  echo "create (6 cgroups + limits)"; "$timer" "$n" T $L create "/b%i" "$spec" --- U $L destroy "/b%i"
+  echo "destroy"; "$timer" "$n" U $L create "/b%i" "$spec" --- T $L destroy "/b%i"
+  echo "run /bin/true in an existing container"; "$timer" "$n" T $L run /e /bin/true
+  echo "create + run true + destroy"; "$timer" "$n" T $L create "/c%i" "$spec" --- T $L run "/c%i" /bin/true --- T $L destroy "/c%i"
+  echo "stats"; "$timer" "$n" T $L stats summary /e
+  echo "update memory + cpu"; "$timer" "$n" T $L update diff /e "cpu { limit: %i00 } memory { limit: %i04857600 }"
+  echo "pause + resume"; "$timer" "$n" T $L pause /e --- T $L resume /e
+}
+"$dist/bin/lmctfy" --socket "$sock" create /e "$spec" >/dev/null
+# Warm the daemon's JIT (a daemon runs for days; the first few hundred commands are not its steady state).
+"$timer" 300 T "$dist/bin/lmctfy" --socket "$sock" stats summary /e >/dev/null
+"$timer" 100 T "$dist/bin/lmctfy" --socket "$sock" create "/w%i" "$spec" --- T "$dist/bin/lmctfy" --socket "$sock" run "/w%i" /bin/true --- T "$dist/bin/lmctfy" --socket "$sock" destroy "/w%i" >/dev/null
+
+native=$(rows "$dist/bin/lmctfy --socket $sock" "$runs" | paste - -)
+jvm=$(rows "$dist/bin/lmctfy-jvm --socket $sock" "$jvm_runs" | paste - -)
+
+# OCI runtimes: a bundle running /bin/sleep with the host's root read-only and the same limits.
+peer() { # peer RUNTIME: prints the rows, or why it cannot
+  local rt=$1 b="$work/bundle-$1" id="lmctfy-bench-$$-bundle-$1"
+  mkdir -p "$b" && (cd "$b" && $rt spec >/dev/null 2>&1) || { echo "$rt: cannot write a spec"; return; }
+  python3 - "$b/config.json" <<'PY'
+import json, sys
+p = sys.argv[1]; c = json.load(open(p))
+c["root"] = {"path": "/", "readonly": True}
+c.pop("hostname", None)
+c["process"]["args"] = ["/bin/sleep", "3600"]; c["process"]["terminal"] = False
+c["linux"]["resources"] = {"memory": {"limit": 104857600}, "cpu": {"shares": 512, "cpus": "0"},
+                           "blockIO": {"weight": 500}}
+c["linux"]["namespaces"] = [n for n in c["linux"]["namespaces"] if n["type"] in ("pid", "mount")]
+json.dump(c, open(p, "w"))
+PY
+  if ! why=$($rt create -b "$b" "$id" 2>&1); then echo "$rt refuses on this host: ${why//$'\n'/ }"; return; fi
+  $rt start "$id" >/dev/null 2>&1 || true
+  echo "create"; "$timer" "$runs" T $rt create -b "$b" "$id-%i" --- U $rt delete -f "$id-%i"
+  echo "destroy"; "$timer" "$runs" U $rt create -b "$b" "$id-%i" --- T $rt delete -f "$id-%i"
+  echo "run true (exec)"; "$timer" "$runs" T $rt exec "$id" /bin/true
+  echo "create + run true + destroy (run)"; sed -i 's#"/bin/sleep", "3600"#"/bin/true"#' "$b/config.json"
+  "$timer" "$runs" T $rt run -b "$b" "$id-r%i" --- U $rt delete -f "$id-r%i"
+  echo "stats"; "$timer" "$runs" T $rt events --stats "$id"
+  echo "update memory + cpu"; "$timer" "$runs" T $rt update --memory 2%i0000000 --cpu-share 5%i "$id"
+  echo "pause + resume"; "$timer" "$runs" T $rt pause "$id" --- T $rt resume "$id"
+  $rt delete -f "$id" >/dev/null 2>&1 || true
+}
+peers=""
+for rt in crun runc; do
+  if command -v $rt >/dev/null; then peers+="$rt ($($rt --version | head -1)):"$'\n'"$(peer $rt 2>&1 | paste - - )"$'\n'; fi
+done
+command -v cgcreate >/dev/null || peers+="cgcreate/cgset/cgexec: not installed"$'\n'
+
+echo "median wall time per command line, microseconds (${runs} runs; JVM CLI ${jvm_runs})"
+paste <(echo "$native") <(echo "$jvm" | cut -f2) | awk -F'\t' '{printf "%-42s bin/lmctfy %8d   bin/lmctfy-jvm %9d\n", $1, $2, $3}'
+echo "$peers"

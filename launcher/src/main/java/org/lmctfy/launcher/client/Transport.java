@@ -1,0 +1,18 @@
+package org.lmctfy.launcher.client;
+
+import java.util.function.Consumer;
+import org.lmctfy.api.ContainerException;
+import org.lmctfy.api.proto.Request;
+import org.lmctfy.api.proto.Response;
+
+/** Where {@link RemoteApi}'s requests go: lmctfyd's socket, or (in lmctfyd) its own dispatcher for a peer. */
+public interface Transport {
+  /** Sends a request and waits for its response; a non-OK code becomes a ContainerException. */
+  Response call(Request.Builder req) throws ContainerException;
+
+  /** Sends a streaming request (notify): the first response is returned, later ones go to {@code events}. */
+  Response stream(Request.Builder req, Consumer<Response> events) throws ContainerException;
+
+  /** Stops routing events of the stream {@code id}. */
+  void endStream(long id);
+}
