@@ -1,6 +1,6 @@
 /*
  * lmctfy-exec: start a command whose first instruction already runs inside a container's cgroups and
- * namespaces (DESIGN §3a, §5). The JVM cannot run code between fork and exec, so it spawns this helper,
+ * namespaces (ARCHITECTURE.md § Resources that shape processes, §5). The JVM cannot run code between fork and exec, so it spawns this helper,
  * which, in this order:
  *   1. connects to the caller's status socket (close-on-exec), before anything else, so that even a bad
  *      argument reaches the caller,

@@ -1,5 +1,5 @@
 /*
- * lmctfy-nsinit: PID 1 of a virtual host's pid namespace (DESIGN §3a), started by
+ * lmctfy-nsinit: PID 1 of a virtual host's pid namespace (ARCHITECTURE.md § Resources that shape processes), started by
  *   lmctfy-exec --unshare pid,... --detach -- <libexec>/lmctfy-nsinit
  * It keeps the virtual host's namespaces alive and does what the kernel asks of an init:
  *   - reaps every child, the orphans the kernel re-parents to it included, so that no zombie stays;

@@ -29,7 +29,7 @@ public interface EventProbe {
   /**
    * Where this probe is in the kernel's event stream (e.g. the {@code oom_kill} count it read last), or
    * {@link #NO_CURSOR}. When the resource's controller is swapped, the core asks the new controller for a new
-   * probe of the same event and hands it this cursor (DESIGN §8), so events that happened while no controller
+   * probe of the same event and hands it this cursor (ARCHITECTURE.md § Hot-swap contract), so events that happened while no controller
    * was active are delivered once, not lost.
    *
    * @since 1.1

@@ -7,7 +7,7 @@ import org.lmctfy.api.ContainerException;
 import org.osgi.annotation.versioning.ConsumerType;
 
 /**
- * A handler whose resource shapes how processes start and what they see (DESIGN §3a), such as the virtual
+ * A handler whose resource shapes how processes start and what they see (ARCHITECTURE.md § Resources that shape processes), such as the virtual
  * host's namespaces: it may start and hold something at create (the init that keeps the namespaces alive),
  * tells what every process placed into the container must join before its first instruction, and answers
  * the container's init. The core passes its answers along without knowing which resource gave them; a

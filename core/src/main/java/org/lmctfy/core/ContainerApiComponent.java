@@ -22,7 +22,7 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
 
 /**
  * The ContainerApi OSGi service. Resource factories are tracked dynamically: they may come and go at any
- * time without the service restarting (DESIGN §8). Configured by PID {@code org.lmctfy.core}.
+ * time without the service restarting (ARCHITECTURE.md § Hot-swap contract). Configured by PID {@code org.lmctfy.core}.
  */
 @Component(service = ContainerApi.class, immediate = true, configurationPid = "org.lmctfy.core")
 public final class ContainerApiComponent implements ContainerApi {

@@ -33,7 +33,7 @@ import org.lmctfy.spi.cgroup.Hierarchy;
 import org.lmctfy.spi.cgroup.KernelErrors;
 
 /**
- * The ContainerApi on the real kernel (DESIGN §3–§4). Plain Java: the DS component
+ * The ContainerApi on the real kernel (ARCHITECTURE.md § How the core stays resource-blind–§4). Plain Java: the DS component
  * {@link ContainerApiComponent} wraps it, tests and the CLI may build it directly.
  *
  * <p>A container exists when its directory exists in the tracking hierarchy and it has a record: cgroups
@@ -89,7 +89,7 @@ public final class ContainerApiImpl implements ContainerApi, AutoCloseable {
     return implicitResources;
   }
 
-  /** Notifications follow their resource's controller across swaps (DESIGN §8). */
+  /** Notifications follow their resource's controller across swaps (ARCHITECTURE.md § Hot-swap contract). */
   private final java.util.function.Consumer<String> swapListener = this::controllerChanged;
 
   private void controllerChanged(String resource) {

@@ -178,7 +178,7 @@ final class ContainerImpl implements Container {
       out.addAll(h.cgroupDirs());
     }
     // Resources whose controller is absent right now (hot-swap): their recorded cgroups, so a process started
-    // meanwhile is limited all the same (DESIGN §8: the kernel keeps enforcing what was set).
+    // meanwhile is limited all the same (ARCHITECTURE.md § Hot-swap contract: the kernel keeps enforcing what was set).
     Set<String> handled = new HashSet<>();
     for (ResourceHandlerFactory f : api.factories().all()) {
       handled.add(f.resource());

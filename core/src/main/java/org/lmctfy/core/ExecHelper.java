@@ -22,7 +22,7 @@ import java.util.Set;
 
 /**
  * Starts commands through the native helper {@code lmctfy-exec} (native/), which joins the container's
- * cgroups before it execs, so the command never runs outside (DESIGN §5). The helper ships inside the
+ * cgroups before it execs, so the command never runs outside (ARCHITECTURE.md § Starting processes). The helper ships inside the
  * native jar and is extracted once into the state directory. Commands start through one {@link HelperServer}
  * (a long-lived helper that forks a helper per command: no JVM spawn per command); lmctfy's client, which
  * starts a held helper of its own, uses {@code HelperProcess} directly.

@@ -16,7 +16,7 @@ import org.lmctfy.spi.ResourceHandlerFactory;
 
 /**
  * Wraps a controller's factory, and every handler and probe it hands out, so that an operation caught in a
- * swap fails cleanly (DESIGN §8): once the controller's service is gone, a failure of its code (a class its
+ * swap fails cleanly (ARCHITECTURE.md § Hot-swap contract): once the controller's service is gone, a failure of its code (a class its
  * refreshed bundle can no longer load, an exception of a stopped component) becomes UNAVAILABLE naming the
  * resource; while it is registered, an unexpected exception becomes INTERNAL naming it. Never a raw stack
  * trace, never an Error escaping into the caller.

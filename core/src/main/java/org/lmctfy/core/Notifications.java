@@ -26,7 +26,7 @@ import org.lmctfy.spi.EventProbe;
 import org.lmctfy.spi.SignalledProbe;
 
 /**
- * The notification registry and its one event loop (DESIGN §7). The loop sleeps in the kernel
+ * The notification registry and its one event loop (ARCHITECTURE.md § Notifications). The loop sleeps in the kernel
  * ({@link EventWait}: one epoll_wait over every probe's descriptor, the inotify descriptor of the watched
  * files and a wake-up pipe) and reads a probe only when its descriptor is readable, its watched file
  * changed, or the time it asked for ({@link SignalledProbe#nanosToNextPoll()}) has come. A probe that says

@@ -14,7 +14,7 @@ import org.lmctfy.api.proto.ContainerRecord;
 import org.lmctfy.spi.cgroup.KernelErrors;
 
 /**
- * The per-container records (DESIGN §4): what cgroupfs cannot hold — the spec as requested, which
+ * The per-container records (ARCHITECTURE.md § State): what cgroupfs cannot hold — the spec as requested, which
  * resources the container isolates and the cgroups each made. One flat file per container,
  * {@code <state>/records/<cgroup root>/<a:b:c>.record} for container {@code /a/b/c} (':' never occurs in a
  * name, so the mapping is one to one), written atomically by temp file and rename.

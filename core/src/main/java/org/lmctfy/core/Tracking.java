@@ -19,7 +19,7 @@ import org.lmctfy.spi.cgroup.Hierarchy;
 import org.lmctfy.spi.cgroup.ProcessLeaf;
 
 /**
- * The membership hierarchy (DESIGN §4): which processes belong to which container. cgroup2 where mounted
+ * The membership hierarchy (ARCHITECTURE.md § State): which processes belong to which container. cgroup2 where mounted
  * (pure v2 or hybrid), else the v1 named hierarchy {@code name=lmctfy}. It never depends on a controller.
  *
  * <p>The files it uses on cgroup2 ({@code cgroup.procs}, {@code cgroup.threads}, {@code cgroup.events},
@@ -29,7 +29,7 @@ import org.lmctfy.spi.cgroup.ProcessLeaf;
  * container is the freezer resource's ({@code Pausing}).
  */
 final class Tracking {
-  /** Upper bound on waiting for killed processes to leave (DESIGN §5: bounded). */
+  /** Upper bound on waiting for killed processes to leave (ARCHITECTURE.md § Starting processes: bounded). */
   static final long KILL_TIMEOUT_MS = 10_000;
 
   private final CgroupTree tree;

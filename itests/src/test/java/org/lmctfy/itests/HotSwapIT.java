@@ -55,7 +55,7 @@ import org.ops4j.pax.exam.spi.reactors.PerClass;
 import org.osgi.framework.Bundle;
 
 /**
- * The hot-swap contract (DESIGN §8) in a real Felix with the real bundles on the real kernel: controllers
+ * The hot-swap contract (ARCHITECTURE.md § Hot-swap contract) in a real Felix with the real bundles on the real kernel: controllers
  * stopped, started, updated to a newer build, uninstalled and reinstalled under live containers.
  */
 @RunWith(PaxExam.class)

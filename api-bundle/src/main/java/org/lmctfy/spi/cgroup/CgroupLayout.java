@@ -159,7 +159,7 @@ public final class CgroupLayout {
   }
 
   /**
-   * The hierarchy that tracks container membership (DESIGN §4): the cgroup2 mount where there is one, else
+   * The hierarchy that tracks container membership (ARCHITECTURE.md § State): the cgroup2 mount where there is one, else
    * the v1 named hierarchy {@value #TRACKING_NAME}.
    */
   public Optional<Hierarchy> tracking() {

@@ -7,7 +7,7 @@ import org.lmctfy.api.ContainerName;
 import org.lmctfy.api.StatusCode;
 
 /**
- * The container tree mapped onto the machine's hierarchies under a configurable root (DESIGN §4): container
+ * The container tree mapped onto the machine's hierarchies under a configurable root (ARCHITECTURE.md § State): container
  * {@code /a/b} lives at {@code <mount>/<root>/a/b} in each hierarchy. Every path it hands out is checked to
  * stay below {@code <mount>/<root>}.
  */

@@ -30,7 +30,7 @@ public final class ControlFiles {
   private static final Set<OpenOption> WRITE =
       Set.of(StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING, LinkOption.NOFOLLOW_LINKS);
   private static final Set<OpenOption> READ = Set.of(StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
-  /** How long rmdir retries EBUSY while exiting tasks leave the cgroup (DESIGN §6). */
+  /** How long rmdir retries EBUSY while exiting tasks leave the cgroup (ARCHITECTURE.md § cgroup v1 and v2). */
   private static final long RMDIR_BUSY_TIMEOUT_MS = 5_000;
 
   private ControlFiles() {}

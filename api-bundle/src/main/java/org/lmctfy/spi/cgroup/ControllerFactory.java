@@ -101,7 +101,7 @@ public abstract class ControllerFactory implements ResourceHandlerFactory {
         dirs.add(dir);
       }
       ResourceHandler handler = handler(container, hs.get(0), dirs);
-      // A new cgroup starts at the kernel's defaults: write only what the spec asks for (DESIGN §6).
+      // A new cgroup starts at the kernel's defaults: write only what the spec asks for (ARCHITECTURE.md § cgroup v1 and v2).
       handler.update(spec, UpdatePolicy.DIFF);
       return handler;
     } catch (ContainerException | RuntimeException e) {

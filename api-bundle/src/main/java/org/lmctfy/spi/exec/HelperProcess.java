@@ -21,7 +21,7 @@ import org.lmctfy.api.proto.RunSpec;
 import org.lmctfy.spi.cgroup.KernelErrors;
 
 /**
- * Starts a command through the native helper {@code lmctfy-exec} (DESIGN §5), so that it never runs outside
+ * Starts a command through the native helper {@code lmctfy-exec} (ARCHITECTURE.md § Starting processes), so that it never runs outside
  * its container: either the helper joins the given cgroups, and namespaces ({@link Namespaces}), itself
  * before it execs ({@link #start}), or it stops after starting until the caller has had it placed into the
  * container by someone allowed to ({@link #startHeld}: lmctfyd entering a non-root client's own process).

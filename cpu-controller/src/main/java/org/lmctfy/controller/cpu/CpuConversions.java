@@ -1,7 +1,7 @@
 package org.lmctfy.controller.cpu;
 
 /**
- * lmctfy's milli-CPU units mapped to kernel values, defined once (DESIGN §6).
+ * lmctfy's milli-CPU units mapped to kernel values, defined once (ARCHITECTURE.md § cgroup v1 and v2).
  * <ul>
  *   <li>limit (relative share): v1 {@code cpu.shares = max(2, limit·1024/1000)}; read back as
  *       {@code shares·1000/1024} (lmctfy, and Kubernetes after it).

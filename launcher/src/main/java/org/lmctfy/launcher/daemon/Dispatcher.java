@@ -29,7 +29,7 @@ import org.lmctfy.api.proto.NameList;
 import org.lmctfy.api.proto.Request;
 import org.lmctfy.api.proto.Response;
 
-/** Serves one request of one connection: authorisation (DESIGN §9), then the API call. */
+/** Serves one request of one connection: authorisation (ARCHITECTURE.md § The daemon, its protocol and the command line), then the API call. */
 final class Dispatcher {
   /** The API as it is right now (the core may be swapped while the daemon runs). */
   interface Api {

@@ -227,7 +227,7 @@ final class MemoryHandler extends ControllerHandler implements StatsCapability, 
       out.setHierarchicalData(V1Data.from(stat, "total_"));
     }
     out.setUsage(usage);
-    // Working set: usage minus the inactive file cache of the same cgroup (DESIGN §6).
+    // Working set: usage minus the inactive file cache of the same cgroup (ARCHITECTURE.md § cgroup v1 and v2).
     out.setWorkingSet(Math.max(0, usage - stat.get(v2 ? "inactive_file" : "total_inactive_file")));
     Pressure.read(unifiedDir(), PRESSURE).ifPresent(out::setPressure);
   }

@@ -155,7 +155,7 @@ class MemoryEventsKernelTest {
   }
 
   /**
-   * DESIGN §8: an OOM that happens while the memory controller is absent is delivered once when a controller
+   * ARCHITECTURE.md § Hot-swap contract: an OOM that happens while the memory controller is absent is delivered once when a controller
    * (here a new factory instance, as after a bundle update) is back, and the registration keeps working.
    */
   @Test
