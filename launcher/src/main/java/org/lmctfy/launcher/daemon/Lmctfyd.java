@@ -10,7 +10,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
-import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.lmctfy.api.ContainerApi;
 import org.lmctfy.api.ContainerException;
@@ -66,9 +65,10 @@ public final class Lmctfyd implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     Home home = Home.fromSystem();
-    Map<String, String> daemonCfg = home.config("org.lmctfy.daemon");
-    Logger.getLogger("lmctfyd").setLevel(Level.parse(daemonCfg.getOrDefault("log.level", "INFO").toUpperCase()));
-    Path sock = socket != null ? socket : Path.of(daemonCfg.getOrDefault("socket.path", DEFAULT_SOCKET));
+    // Validated whole before anything starts: a bad value is refused naming its key.
+    DaemonSettings settings = DaemonSettings.from(home.config("org.lmctfy.daemon"), Path.of(DEFAULT_SOCKET));
+    Logger.getLogger("lmctfyd").setLevel(settings.logLevel());
+    Path sock = socket != null ? socket : settings.socketPath();
     Map<String, String> props = OsgiRuntime.coreDefaults(home);
     if (cgroupRoot != null) {
       props.put("lmctfy.cgroup.root", cgroupRoot);
@@ -78,8 +78,7 @@ public final class Lmctfyd implements Callable<Integer> {
     }
     Holder holder = new Holder();
     // The socket (and its lock) first: a second daemon refuses before booting anything.
-    DaemonServer server = new DaemonServer(sock, daemonCfg.getOrDefault("socket.mode", "0660"),
-        daemonCfg.get("socket.group"), holder);
+    DaemonServer server = new DaemonServer(sock, settings.socketMode(), settings.socketGroup(), holder);
     OsgiRuntime runtime;
     try {
       runtime = OsgiRuntime.start(home, OsgiRuntime.Mode.DAEMON, props, 30_000);
