@@ -1,6 +1,7 @@
 package org.lmctfy.controller.namespace;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.lmctfy.core.testing.Specs.spec;
 
 import java.nio.file.Files;
@@ -19,6 +20,7 @@ import org.lmctfy.api.ContainerException;
 import org.lmctfy.api.StatusCode;
 import org.lmctfy.api.UpdatePolicy;
 import org.lmctfy.api.proto.RunSpec;
+import org.lmctfy.core.testing.Expect;
 import org.lmctfy.core.testing.KernelFactories;
 import org.lmctfy.core.testing.KernelRoot;
 import org.lmctfy.spi.ResourceHandlerFactory;
@@ -143,11 +145,12 @@ class VirtualHostFilesystemKernelTest {
     assertThat(read("ls").split("\\s+")).contains(target, target + "-dots");
     // A symlink pointing out of the rootfs to nothing inside it is refused, not followed out.
     Files.createSymbolicLink(rootfs.resolve("dangling"), Path.of("/nonexistent-dir"));
-    StatusCode code = codeOf(() -> k.api.create("/box2", spec(fsSpec("rootfs: \"" + rootfs + "\" mounts { mount {"
-        + " source: \"" + out + "\" target: \"/dangling/x\" } }"))));
-    assertThat(code).isIn(StatusCode.NOT_FOUND, StatusCode.FAILED_PRECONDITION, StatusCode.INVALID_ARGUMENT);
+    assertThatThrownBy(() -> k.api.create("/box2", spec(fsSpec("rootfs: \"" + rootfs + "\" mounts { mount {"
+        + " source: \"" + out + "\" target: \"/dangling/x\" } }")))).isInstanceOfSatisfying(ContainerException.class,
+            e -> assertThat(e.code()).isIn(StatusCode.NOT_FOUND, StatusCode.FAILED_PRECONDITION,
+                StatusCode.INVALID_ARGUMENT));
     assertThat(Path.of("/nonexistent-dir")).doesNotExist();
-    assertThat(codeOf(() -> k.api.get("/box2"))).as("a failed create leaves nothing").isEqualTo(StatusCode.NOT_FOUND);
+    Expect.code(() -> k.api.get("/box2"), StatusCode.NOT_FOUND, "/box2"); // a failed create leaves nothing
   }
 
   @Test
@@ -171,49 +174,25 @@ class VirtualHostFilesystemKernelTest {
 
   @Test
   void badFilesystemSpecsGetPreciseCodes() throws Exception {
-    assertThat(codeOf(() -> k.api.create("/x", spec("filesystem { rootfs: \"" + rootfs + "\" }"))))
-        .isEqualTo(StatusCode.INVALID_ARGUMENT);
-    assertThat(message(() -> k.api.create("/x", spec(fsSpec("rootfs: \"relative\""))))).contains("filesystem.rootfs");
-    assertThat(codeOf(() -> k.api.create("/x", spec(fsSpec("rootfs: \"" + tmp.resolve("none") + "\"")))))
-        .isEqualTo(StatusCode.NOT_FOUND);
-    assertThat(codeOf(() -> k.api.create("/x", spec(fsSpec("rootfs: \"/\""))))).isEqualTo(StatusCode.INVALID_ARGUMENT);
-    assertThat(message(() -> k.api.create("/x", spec("virtual_host {} filesystem { fd_limit: 10 }"))))
-        .contains("UNIMPLEMENTED").contains("fd_limit");
-    assertThat(message(() -> k.api.create("/x", spec(fsSpec("rootfs: \"" + rootfs + "\" mounts { mount { source: \""
-        + tmp.resolve("none") + "\" target: \"/a\" } }"))))).contains("NOT_FOUND").contains("mount[0].source");
-    assertThat(message(() -> k.api.create("/x", spec(fsSpec("mounts { mount { source: \"" + out
-        + "\" target: \"" + tmp.resolve("none") + "\" } }"))))).contains("NOT_FOUND").contains("mount[0].target");
-    assertThat(message(() -> k.api.create("/x", spec(fsSpec("mounts { mount { source: \"" + out + "\" } }")))))
-        .contains("INVALID_ARGUMENT").contains("mount[0].target");
+    Expect.code(() -> k.api.create("/x", spec("filesystem { rootfs: \"" + rootfs + "\" }")),
+        StatusCode.INVALID_ARGUMENT, "need virtual_host");
+    Expect.code(() -> k.api.create("/x", spec(fsSpec("rootfs: \"relative\""))), StatusCode.INVALID_ARGUMENT,
+        "filesystem.rootfs");
+    Expect.code(() -> k.api.create("/x", spec(fsSpec("rootfs: \"" + tmp.resolve("none") + "\""))),
+        StatusCode.NOT_FOUND, "filesystem.rootfs");
+    Expect.code(() -> k.api.create("/x", spec(fsSpec("rootfs: \"/\""))), StatusCode.INVALID_ARGUMENT,
+        "host's root");
+    Expect.code(() -> k.api.create("/x", spec("virtual_host {} filesystem { fd_limit: 10 }")),
+        StatusCode.UNIMPLEMENTED, "fd_limit");
+    Expect.code(() -> k.api.create("/x", spec(fsSpec("rootfs: \"" + rootfs + "\" mounts { mount { source: \""
+        + tmp.resolve("none") + "\" target: \"/a\" } }"))), StatusCode.NOT_FOUND, "mount[0].source");
+    Expect.code(() -> k.api.create("/x", spec(fsSpec("mounts { mount { source: \"" + out + "\" target: \""
+        + tmp.resolve("none") + "\" } }"))), StatusCode.NOT_FOUND, "mount[0].target");
+    Expect.code(() -> k.api.create("/x", spec(fsSpec("mounts { mount { source: \"" + out + "\" } }"))),
+        StatusCode.INVALID_ARGUMENT, "mount[0].target");
     Container vh = k.api.create("/box", spec(fsSpec("rootfs: \"" + rootfs + "\"")));
-    assertThat(codeOf(() -> vh.update(spec("filesystem { rootfs: \"" + tmp + "\" }"), UpdatePolicy.DIFF)))
-        .isEqualTo(StatusCode.UNIMPLEMENTED);
-    assertThat(codeOf(() -> k.api.get("/x"))).isEqualTo(StatusCode.NOT_FOUND);
-  }
-
-  private static StatusCode codeOf(ThrowingCall call) {
-    try {
-      call.run();
-    } catch (ContainerException e) {
-      return e.code();
-    } catch (Exception e) {
-      throw new AssertionError(e);
-    }
-    throw new AssertionError("expected a ContainerException");
-  }
-
-  private static String message(ThrowingCall call) {
-    try {
-      call.run();
-    } catch (ContainerException e) {
-      return e.code() + " " + e.getMessage();
-    } catch (Exception e) {
-      throw new AssertionError(e);
-    }
-    throw new AssertionError("expected a ContainerException");
-  }
-
-  private interface ThrowingCall {
-    void run() throws Exception;
+    Expect.code(() -> vh.update(spec("filesystem { rootfs: \"" + tmp + "\" }"), UpdatePolicy.DIFF),
+        StatusCode.UNIMPLEMENTED, "filesystem");
+    Expect.code(() -> k.api.get("/x"), StatusCode.NOT_FOUND, "/x");
   }
 }

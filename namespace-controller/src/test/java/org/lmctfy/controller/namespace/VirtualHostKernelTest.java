@@ -20,6 +20,7 @@ import org.lmctfy.api.ListPolicy;
 import org.lmctfy.api.StatusCode;
 import org.lmctfy.api.UpdatePolicy;
 import org.lmctfy.api.proto.RunSpec;
+import org.lmctfy.core.testing.Expect;
 import org.lmctfy.core.testing.KernelFactories;
 import org.lmctfy.core.testing.KernelRoot;
 import org.lmctfy.core.testing.TestCgroupFactory;
@@ -84,21 +85,6 @@ class VirtualHostKernelTest {
     return Files.readSymbolicLink(Path.of("/proc/" + pid + "/ns/" + type)).toString();
   }
 
-  private static StatusCode codeOf(ThrowingCall call) {
-    try {
-      call.run();
-    } catch (ContainerException e) {
-      return e.code();
-    } catch (Exception e) {
-      throw new AssertionError(e);
-    }
-    throw new AssertionError("expected a ContainerException");
-  }
-
-  private interface ThrowingCall {
-    void run() throws Exception;
-  }
-
   @Test
   void aVirtualHostHasItsOwnPidIpcMountAndUtsNamespaces() throws Exception {
     Container vh = k.api.create("/vh", spec("virtual_host { virtual_hostname: \"web1\" }"));
@@ -158,17 +144,17 @@ class VirtualHostKernelTest {
   @Test
   void badSpecsGetPreciseCodes() throws Exception {
     k.api.create("/vh", spec("virtual_host {}"));
-    assertThat(codeOf(() -> k.api.create("/vh/nested", spec("virtual_host {}")))).isEqualTo(StatusCode.UNIMPLEMENTED);
-    assertThat(codeOf(() -> k.api.create("/long", spec("virtual_host { virtual_hostname: \"" + "h".repeat(65)
-        + "\" }")))).isEqualTo(StatusCode.INVALID_ARGUMENT);
-    assertThat(codeOf(() -> k.api.create("/nul", spec("virtual_host { virtual_hostname: \"a\\000b\" }"))))
-        .isEqualTo(StatusCode.INVALID_ARGUMENT);
-    assertThat(codeOf(() -> k.api.get("/vh").update(spec("virtual_host { virtual_hostname: \"x\" }"),
-        UpdatePolicy.DIFF))).isEqualTo(StatusCode.UNIMPLEMENTED);
+    Expect.code(() -> k.api.create("/vh/nested", spec("virtual_host {}")), StatusCode.UNIMPLEMENTED, "nested");
+    Expect.code(() -> k.api.create("/long", spec("virtual_host { virtual_hostname: \"" + "h".repeat(65) + "\" }")),
+        StatusCode.INVALID_ARGUMENT, "virtual_hostname");
+    Expect.code(() -> k.api.create("/nul", spec("virtual_host { virtual_hostname: \"a\\000b\" }")),
+        StatusCode.INVALID_ARGUMENT, "NUL");
+    Expect.code(() -> k.api.get("/vh").update(spec("virtual_host { virtual_hostname: \"x\" }"), UpdatePolicy.DIFF),
+        StatusCode.UNIMPLEMENTED, "virtual_host");
     // A host process cannot be entered into a virtual host (it would stay outside its namespaces).
     Process p = new ProcessBuilder("sleep", "30").start();
     try {
-      assertThat(codeOf(() -> k.api.get("/vh").enter(List.of(p.pid())))).isEqualTo(StatusCode.FAILED_PRECONDITION);
+      Expect.code(() -> k.api.get("/vh").enter(List.of(p.pid())), StatusCode.FAILED_PRECONDITION, "outside");
     } finally {
       p.destroyForcibly();
       p.waitFor(10, TimeUnit.SECONDS);
