@@ -4,7 +4,7 @@
 # against `crun run` of an OCI bundle with the same namespaces when crun is installed. Root only.
 # Goal: <= 2x the floor, several times faster than crun.
 # Then a small machine (issue 13): the same with uts and network namespaces (loopback up) and a busybox root
-# filesystem (pivot_root, /proc, /dev, /sys), against c/vmachine_floor.c and `crun run` of the same bundle.
+# filesystem (pivot_root, /proc, /dev, /sys), against c/vhost_floor.c given the rootfs and `crun run` of the same bundle.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 require_root
@@ -64,9 +64,9 @@ trap 'rmdir "$unified/$root/vh" "$unified/$root" 2>/dev/null || true; rm -rf "$m
 mkdir -p "$m/rootfs/bin" "$m/rootfs/proc" "$m/rootfs/dev" "$m/rootfs/sys" "$m/rootfs/etc"
 cp "$busybox" "$m/rootfs/bin/busybox"
 for a in sh true ls; do ln -s busybox "$m/rootfs/bin/$a"; done
-compile_floor vmachine_floor
+# the same floor program, with the rootfs argument
 mkdir "$unified/$root"
-mfloor=$("$here/target/vmachine_floor" 300 /bin/true "$unified/$root" "$m/rootfs")
+mfloor=$("$here/target/vhost_floor" 300 /bin/true "$unified/$root" "$m/rootfs")
 rmdir "$unified/$root"
 
 mcrun_us=""
@@ -96,9 +96,9 @@ PY
   fi
 fi
 
-java -jar "$here/target/benchmarks.jar" VirtualMachineBenchmark -p rootfs="$m/rootfs" -rf json \
+java -jar "$here/target/benchmarks.jar" VirtualHostBenchmark -p rootfs="$m/rootfs" -rf json \
   -rff "$here/target/vmachine.json" > "$here/target/vmachine.log" 2>&1
-mjus=$(awk '/^VirtualMachineBenchmark.createRunDestroy / {print $(NF-3)}' "$here/target/vmachine.log")
+mjus=$(awk '/^VirtualHostBenchmark.createRunDestroy / {print $(NF-3)}' "$here/target/vmachine.log")
 echo "machine C floor (clone with 5 namespaces, hostname, lo up, rootfs with proc/dev/sys + pivot_root, setns x5 + fork + exec + wait, kill, rmdir): ${mfloor} us"
 [ -n "$mcrun_us" ] && echo "machine crun run (same namespaces, same busybox rootfs and mounts, no cgroup manager): ${mcrun_us} us"
 echo "machine lmctfy create + run(/bin/true) + wait + destroy: ${mjus} us   ratio $(awk -v j="$mjus" -v c="$mfloor" 'BEGIN{printf "%.2f", j/c}') (goal <= 2)"

@@ -55,11 +55,7 @@ public class RunBenchmark {
     long pid = container.run(List.of("/bin/true"), inherit);
     // The command is the exec helper server's child, not this JVM's (the JDK polls a non-child's onExit
     // slowly): wait for it to be gone from /proc, as the C floor's waitpid would see it.
-    java.nio.file.Path proc = java.nio.file.Path.of("/proc", Long.toString(pid));
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (java.nio.file.Files.exists(proc) && System.nanoTime() < deadline) {
-      java.util.concurrent.locks.LockSupport.parkNanos(20_000);
-    }
+    Procs.awaitGone(pid);
     return pid;
   }
 }
