@@ -190,13 +190,7 @@ public final class RemoteSession implements Session, Transport {
   private void readLoop() {
     try {
       InputStream in = new BufferedInputStream(Frames.input(ch), 8192);
-      Frames.Progress none = new Frames.Progress() {
-        @Override
-        public void frameStarted() {}
-
-        @Override
-        public void frameDone() {}
-      };
+      Frames.Progress none = Frames.Progress.NONE;
       while (true) {
         byte[] frame = Frames.read(in, none);
         if (frame == null) {

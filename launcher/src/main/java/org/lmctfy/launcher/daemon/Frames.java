@@ -30,6 +30,15 @@ public final class Frames {
 
   /** Called when a frame's first byte arrives and when it is complete (the daemon's slow-frame reaper). */
   public interface Progress {
+    /** For a reader that bounds nothing (a client). */
+    Progress NONE = new Progress() {
+      @Override
+      public void frameStarted() {}
+
+      @Override
+      public void frameDone() {}
+    };
+
     void frameStarted();
 
     void frameDone();

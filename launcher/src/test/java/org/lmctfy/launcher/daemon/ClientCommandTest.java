@@ -36,13 +36,7 @@ class ClientCommandTest {
   private static final Peer ROOT = new Peer(0, 0);
   /** A user with no process on this machine. */
   private static final Peer USER = new Peer(64_999, 64_999);
-  private static final Frames.Progress NO_PROGRESS = new Frames.Progress() {
-    @Override
-    public void frameStarted() {}
-
-    @Override
-    public void frameDone() {}
-  };
+  private static final Frames.Progress NO_PROGRESS = Frames.Progress.NONE;
 
   private final InMemoryContainerApi api = new InMemoryContainerApi();
   private final ExecutorService threads = Executors.newCachedThreadPool();

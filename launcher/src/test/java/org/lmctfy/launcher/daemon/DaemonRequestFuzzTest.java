@@ -32,13 +32,7 @@ class DaemonRequestFuzzTest {
   /** A user with no process on this machine (so every tid it names is another user's or none). */
   private static final Peer USER = new Peer(64_999, 64_999);
 
-  private static final Frames.Progress NO_PROGRESS = new Frames.Progress() {
-    @Override
-    public void frameStarted() {}
-
-    @Override
-    public void frameDone() {}
-  };
+  private static final Frames.Progress NO_PROGRESS = Frames.Progress.NONE;
 
   @FuzzTest
   @Timeout(10)

@@ -9,13 +9,7 @@ import java.lang.management.ManagementFactory;
 import org.junit.jupiter.api.Test;
 
 class FramesTest {
-  private static final Frames.Progress NO_PROGRESS = new Frames.Progress() {
-    @Override
-    public void frameStarted() {}
-
-    @Override
-    public void frameDone() {}
-  };
+  private static final Frames.Progress NO_PROGRESS = Frames.Progress.NONE;
 
   /** Length prefix of MAX_FRAME (4 MiB), then three bytes of payload: a client that stops there. */
   private static final byte[] ANNOUNCED_4_MIB = {(byte) 0x80, (byte) 0x80, (byte) 0x80, 0x02, 1, 2, 3};
