@@ -1,7 +1,5 @@
 package org.lmctfy.benchmarks;
 
-import java.lang.management.ManagementFactory;
-import java.lang.management.ThreadMXBean;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -12,6 +10,7 @@ import org.lmctfy.api.SpecFormat;
 import org.lmctfy.api.proto.ContainerSpec;
 import org.lmctfy.api.proto.EventSpec;
 import org.lmctfy.controller.memory.MemoryFactory;
+import org.lmctfy.core.testing.EventLoopCpu;
 import org.lmctfy.core.testing.KernelRoot;
 import org.lmctfy.spi.cgroup.Hierarchy;
 
@@ -34,17 +33,6 @@ public final class IdleEvents {
     return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * TICK_NS; // fields 14 and 15
   }
 
-  static long loopCpuNanos() {
-    ThreadMXBean mx = ManagementFactory.getThreadMXBean();
-    long sum = 0;
-    for (Thread t : Thread.getAllStackTraces().keySet()) {
-      if (t.getName().equals("lmctfy-events")) {
-        sum += Math.max(0, mx.getThreadCpuTime(t.getId()));
-      }
-    }
-    return sum;
-  }
-
   static long memAvailableKiB() throws Exception {
     for (String l : Files.readAllLines(Path.of("/proc/meminfo"))) {
       if (l.startsWith("MemAvailable:")) {
@@ -59,12 +47,12 @@ public final class IdleEvents {
     Thread.sleep(3000); // settle: the registrations' first rounds, GC, JIT
     String load = Files.readString(Path.of("/proc/loadavg")).trim();
     long cpu0 = processCpuNanos();
-    long loop0 = loopCpuNanos();
+    long loop0 = EventLoopCpu.nanos();
     long t0 = System.nanoTime();
     Thread.sleep(seconds * 1000L);
     long wall = System.nanoTime() - t0;
     System.out.printf("%-44s process %5.2f %% of a CPU, event loop %6.3f %%  (%d s; loadavg %s)%n", what,
-        100.0 * (processCpuNanos() - cpu0) / wall, 100.0 * (loopCpuNanos() - loop0) / wall, seconds, load);
+        100.0 * (processCpuNanos() - cpu0) / wall, 100.0 * (EventLoopCpu.nanos() - loop0) / wall, seconds, load);
   }
 
   public static void main(String[] args) throws Exception {

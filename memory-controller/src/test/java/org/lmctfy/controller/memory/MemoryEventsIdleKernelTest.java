@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import static org.lmctfy.core.testing.Specs.spec;
 
-import java.lang.management.ManagementFactory;
-import java.lang.management.ThreadMXBean;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
@@ -20,6 +18,7 @@ import org.lmctfy.api.SpecFormat;
 import org.lmctfy.api.StatusCode;
 import org.lmctfy.api.proto.EventSpec;
 import org.lmctfy.api.proto.RunSpec;
+import org.lmctfy.core.testing.EventLoopCpu;
 import org.lmctfy.core.testing.KernelRoot;
 import org.lmctfy.core.testing.Workload;
 import org.lmctfy.spi.cgroup.CgroupLayout;
@@ -46,18 +45,6 @@ class MemoryEventsIdleKernelTest {
     if (k != null) {
       k.finish();
     }
-  }
-
-  /** CPU time of the core's event-loop threads, in nanoseconds. */
-  private static long loopCpuNanos() {
-    ThreadMXBean mx = ManagementFactory.getThreadMXBean();
-    long sum = 0;
-    for (Thread t : Thread.getAllStackTraces().keySet()) {
-      if (t.getName().equals("lmctfy-events")) {
-        sum += Math.max(0, mx.getThreadCpuTime(t.getId()));
-      }
-    }
-    return sum;
   }
 
   private static long openFiles(String suffix) throws Exception {
@@ -97,10 +84,10 @@ class MemoryEventsIdleKernelTest {
       assertThat(openFiles("/memory.oom_control")).as("v1 OOM registrations hold their eventfd only, while idle")
           .isZero();
     }
-    long cpu0 = loopCpuNanos();
+    long cpu0 = EventLoopCpu.nanos();
     long t0 = System.nanoTime();
     Thread.sleep(2000);
-    double share = (loopCpuNanos() - cpu0) / (double) (System.nanoTime() - t0);
+    double share = (EventLoopCpu.nanos() - cpu0) / (double) (System.nanoTime() - t0);
     assertThat(share * 100).as("%% of a CPU the event loop used with %d idle containers' registrations", CONTAINERS)
         .isLessThan(1.0);
 

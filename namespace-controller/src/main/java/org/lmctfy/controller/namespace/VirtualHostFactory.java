@@ -29,6 +29,7 @@ public final class VirtualHostFactory implements ResourceHandlerFactory {
   static final int HOST_NAME_MAX = 64;
   private static final boolean KERNEL_HAS_PID_AND_MNT =
       Files.exists(Path.of("/proc/self/ns/pid")) && Files.exists(Path.of("/proc/self/ns/mnt"));
+  private static final boolean KERNEL_HAS_NET = Files.exists(Path.of("/proc/self/ns/net"));
 
   @Override
   public String resource() {
@@ -56,7 +57,7 @@ public final class VirtualHostFactory implements ResourceHandlerFactory {
     VirtualHostSpec vh = spec.getVirtualHost();
     if (vh.hasNetwork()) {
       VirtualHostNetwork.validate(vh.getNetwork());
-      if (!Files.exists(Path.of("/proc/self/ns/net"))) {
+      if (!KERNEL_HAS_NET) {
         throw ContainerException.failedPrecondition("virtual_host.network: this kernel has no network namespaces");
       }
     }
