@@ -43,12 +43,7 @@ final class DevicePrograms {
       if (errno != 0) {
         throw failed("attach", errno);
       }
-      for (int fd : old) {
-        int e = bpf.detach(cg, fd);
-        if (e != 0 && e != Bpf.ENOENT) {
-          throw failed("detach the previous", e);
-        }
-      }
+      detach(cg, old, "detach the previous");
     } finally {
       for (int fd : old) {
         bpf.close(fd);
@@ -72,17 +67,22 @@ final class DevicePrograms {
     List<Integer> old = List.of();
     try {
       old = ours(cg);
-      for (int fd : old) {
-        int e = bpf.detach(cg, fd);
-        if (e != 0 && e != Bpf.ENOENT) {
-          throw failed("detach", e);
-        }
-      }
+      detach(cg, old, "detach");
     } finally {
       for (int fd : old) {
         bpf.close(fd);
       }
       bpf.close(cg);
+    }
+  }
+
+  /** Detaches {@code programs} from the cgroup; one already gone (ENOENT) is fine. */
+  private void detach(int cg, List<Integer> programs, String what) throws ContainerException {
+    for (int fd : programs) {
+      int e = bpf.detach(cg, fd);
+      if (e != 0 && e != Bpf.ENOENT) {
+        throw failed(what, e);
+      }
     }
   }
 
