@@ -62,6 +62,9 @@ rows() {
 "$timer" 100 T "$dist/bin/lmctfy" --socket "$sock" create "/w%i" "$spec" --- T "$dist/bin/lmctfy" --socket "$sock" run "/w%i" /bin/true --- T "$dist/bin/lmctfy" --socket "$sock" destroy "/w%i" >/dev/null
 
 native=$(rows "$dist/bin/lmctfy --socket $sock" "$runs" | paste - -)
+# The in-process API's own time for the same rows (same spec and controllers, warmed the same way).
+[ -f "$here/target/benchmarks.jar" ] || (cd "$top" && mvn -B -q -DskipTests package -pl benchmarks -am)
+api=$(java -cp "$here/target/benchmarks.jar" org.lmctfy.benchmarks.CliRows "$spec" "$runs" 300)
 jvm=$(rows "$dist/bin/lmctfy-jvm --socket $sock" "$jvm_runs" | paste - -)
 
 # OCI runtimes: a bundle running /bin/sleep with the host's root read-only and the same limits.
@@ -97,6 +100,9 @@ for rt in crun runc; do
 done
 command -v cgcreate >/dev/null || peers+="cgcreate/cgset/cgexec: not installed"$'\n'
 
-echo "median wall time per command line, microseconds (${runs} runs; JVM CLI ${jvm_runs})"
-paste <(echo "$native") <(echo "$jvm" | cut -f2) | awk -F'\t' '{printf "%-42s bin/lmctfy %8d   bin/lmctfy-jvm %9d\n", $1, $2, $3}'
+echo "median wall time per row, microseconds (${runs} runs; JVM CLI ${jvm_runs}); a row of k command lines includes"
+echo "k fork+exec+wait of the client by the timer; 'over' = bin/lmctfy minus the in-process API (issue 14: <= 2000)"
+paste <(echo "$native") <(echo "$jvm" | cut -f2) <(echo "$api" | cut -f2) | awk -F'\t' \
+  '{printf "%-40s bin/lmctfy %7d   in-process API %6d   over %6d   bin/lmctfy-jvm %9d\n", $1, $2, $4, $2 - $4, $3}'
+echo "fork+exec+wait of /bin/true by the same timer: $("$timer" "$runs" T /bin/true) us"
 echo "$peers"

@@ -121,7 +121,7 @@ public final class LmctfyCommand implements Callable<Integer> {
   }
 
   com.google.protobuf.TypeRegistry typeRegistry() throws ContainerException {
-    return com.google.protobuf.TypeRegistry.newBuilder().add(extensionDescriptors()).build();
+    return TypeRegistries.of(extensionDescriptors());
   }
 
   void close() {

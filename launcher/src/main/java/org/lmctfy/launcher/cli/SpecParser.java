@@ -36,6 +36,6 @@ final class SpecParser {
             + ": " + e.getMessage());
       }
     }
-    return SpecFormat.parse(input, builder, TypeRegistry.newBuilder().add(extensionTypes).build());
+    return SpecFormat.parse(input, builder, TypeRegistries.of(extensionTypes));
   }
 }

@@ -1,9 +1,10 @@
 package org.lmctfy.launcher.daemon;
 
+import java.io.File;
 import java.io.IOException;
 import java.nio.channels.SocketChannel;
-import java.nio.file.attribute.GroupPrincipal;
-import java.nio.file.attribute.UserPrincipal;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import jdk.net.ExtendedSocketOptions;
 import jdk.net.UnixDomainPrincipal;
 
@@ -15,31 +16,63 @@ public record Peer(long uid, long gid) {
 
   static Peer of(SocketChannel ch) throws IOException {
     UnixDomainPrincipal p = ch.getOption(ExtendedSocketOptions.SO_PEERCRED);
-    return new Peer(uid(p.user()), gid(p.group()));
+    return new Peer(USERS.id(p.user().getName()), GROUPS.id(p.group().getName()));
   }
 
-  /** The JDK names the principal by getpwuid's name, or by the number when the uid has no name. */
-  private static long uid(UserPrincipal u) throws IOException {
-    String name = u.getName();
-    if (name.chars().allMatch(Character::isDigit)) {
-      return Long.parseLong(name);
-    }
-    jnr.posix.Passwd pw = Posix.get().getpwnam(name);
-    if (pw == null) {
-      throw new IOException("unknown peer user " + name);
-    }
-    return pw.getUID();
-  }
+  private static final Ids USERS = new Ids(new File("/etc/passwd"), "user");
+  private static final Ids GROUPS = new Ids(new File("/etc/group"), "group");
 
-  private static long gid(GroupPrincipal g) throws IOException {
-    String name = g.getName();
-    if (name.chars().allMatch(Character::isDigit)) {
-      return Long.parseLong(name);
+  /**
+   * The JDK names the peer's uid and gid by getpwuid/getgrgid (or by the number when it has no name); this
+   * turns the name back into the number. A connection's look-up read the databases again for every command
+   * line; an answer is kept while the file it comes from is unchanged (its modification time and size,
+   * checked on every look-up: an edited /etc/passwd is never answered from an older copy), and at most 10 s
+   * (for names that NSS finds elsewhere).
+   */
+  private static final class Ids {
+    private final File source;
+    private final String what;
+    /** Names that come from elsewhere (LDAP, sssd through NSS) are looked up again after this long. */
+    private static final long TTL_NANOS = 10_000_000_000L;
+    /** name -> (the source's stamp when it was looked up, the id, when it was looked up). */
+    private final Map<String, long[]> known = new ConcurrentHashMap<>();
+
+    Ids(File source, String what) {
+      this.source = source;
+      this.what = what;
     }
-    jnr.posix.Group gr = Posix.get().getgrnam(name);
-    if (gr == null) {
-      throw new IOException("unknown peer group " + name);
+
+    long id(String name) throws IOException {
+      if (!name.isEmpty() && name.chars().allMatch(Character::isDigit)) {
+        return Long.parseLong(name);
+      }
+      long stamp = source.lastModified() * 31 + source.length();
+      long[] k = known.get(name);
+      long now = System.nanoTime();
+      if (k != null && k[0] == stamp && stamp != 0 && now - k[2] < TTL_NANOS) {
+        return k[1];
+      }
+      if (known.size() > 4096) {
+        known.clear();
+      }
+      long id = lookUp(name);
+      known.put(name, new long[] {stamp, id, now});
+      return id;
     }
-    return gr.getGID();
+
+    private long lookUp(String name) throws IOException {
+      if (what.equals("user")) {
+        jnr.posix.Passwd pw = Posix.get().getpwnam(name);
+        if (pw == null) {
+          throw new IOException("unknown peer user " + name);
+        }
+        return pw.getUID();
+      }
+      jnr.posix.Group gr = Posix.get().getgrnam(name);
+      if (gr == null) {
+        throw new IOException("unknown peer group " + name);
+      }
+      return gr.getGID();
+    }
   }
 }

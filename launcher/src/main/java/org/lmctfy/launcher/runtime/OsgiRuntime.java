@@ -27,6 +27,7 @@ import org.osgi.framework.Constants;
 import org.osgi.framework.ServiceReference;
 import org.osgi.framework.launch.Framework;
 import org.osgi.framework.launch.FrameworkFactory;
+import org.osgi.util.tracker.ServiceTracker;
 
 /**
  * An embedded Apache Felix (framework factory, in this JVM) running the distribution's bundles.
@@ -56,6 +57,15 @@ public final class OsgiRuntime implements AutoCloseable {
   private final Framework framework;
   private final Path storage;
   private final Home home;
+  /**
+   * The core's service and the resource factories, tracked: every command of the daemon asks for both, and
+   * a registry look-up costs far more than the command's own work (Felix checks each candidate's class space).
+   */
+  private ServiceTracker<ContainerApi, ContainerApi> apiTracker;
+  private ServiceTracker<ResourceHandlerFactory, ResourceHandlerFactory> factoryTracker;
+  /** {@link #extensionTypes()} as of the factory tracker's count {@link #typesCount} (a swap changes it). */
+  private List<com.google.protobuf.Descriptors.Descriptor> types = List.of();
+  private int typesCount = -1;
 
   private OsgiRuntime(Framework framework, Path storage, Home home) {
     this.framework = framework;
@@ -104,6 +114,7 @@ public final class OsgiRuntime implements AutoCloseable {
       framework.init();
       framework.start();
       BundleContext ctx = framework.getBundleContext();
+      runtime.track(ctx);
       List<Bundle> started = new ArrayList<>();
       for (Path jar : jars(home.osgiLib())) {
         String bsn = symbolicName(jar);
@@ -159,11 +170,17 @@ public final class OsgiRuntime implements AutoCloseable {
     return home;
   }
 
+  private synchronized void track(BundleContext ctx) {
+    apiTracker = new ServiceTracker<>(ctx, ContainerApi.class, null);
+    apiTracker.open();
+    factoryTracker = new ServiceTracker<>(ctx, ResourceHandlerFactory.class, null);
+    factoryTracker.open();
+  }
+
   /** The ContainerApi service, or UNAVAILABLE naming why (the core bundle is stopped or missing). */
   public ContainerApi api() throws ContainerException {
-    BundleContext ctx = context();
-    ServiceReference<ContainerApi> ref = ctx == null ? null : ctx.getServiceReference(ContainerApi.class);
-    ContainerApi api = ref == null ? null : ctx.getService(ref);
+    ServiceTracker<ContainerApi, ContainerApi> t = apiTracker;
+    ContainerApi api = t == null ? null : t.getService();
     if (api == null) {
       throw ContainerException.unavailable("The lmctfy core is not running (bundle org.lmctfy.core is missing,"
           + " stopped or failed to start; see " + home.bundles() + ")");
@@ -171,28 +188,26 @@ public final class OsgiRuntime implements AutoCloseable {
     return api;
   }
 
-  /** The extension message types of every registered resource (vendor specs and stats). */
-  public List<com.google.protobuf.Descriptors.Descriptor> extensionTypes() {
-    List<com.google.protobuf.Descriptors.Descriptor> out = new ArrayList<>();
-    BundleContext ctx = context();
-    if (ctx == null) {
-      return out;
+  /**
+   * The extension message types of every registered resource (vendor specs and stats). The same list
+   * instance until a resource factory comes or goes, so that callers may cache what they derive from it.
+   */
+  public synchronized List<com.google.protobuf.Descriptors.Descriptor> extensionTypes() {
+    ServiceTracker<ResourceHandlerFactory, ResourceHandlerFactory> t = factoryTracker;
+    if (t == null) {
+      return List.of();
     }
-    try {
-      for (ServiceReference<ResourceHandlerFactory> r : ctx.getServiceReferences(ResourceHandlerFactory.class, null)) {
-        ResourceHandlerFactory f = ctx.getService(r);
-        if (f != null) {
-          try {
-            out.addAll(f.extensionTypes());
-          } finally {
-            ctx.ungetService(r);
-          }
-        }
+    int count = t.getTrackingCount();
+    if (count != typesCount) {
+      List<com.google.protobuf.Descriptors.Descriptor> out = new ArrayList<>();
+      ResourceHandlerFactory[] factories = t.getServices(new ResourceHandlerFactory[0]);
+      for (ResourceHandlerFactory f : factories) {
+        out.addAll(f.extensionTypes());
       }
-    } catch (org.osgi.framework.InvalidSyntaxException e) {
-      throw new IllegalStateException(e);
+      types = List.copyOf(out);
+      typesCount = count;
     }
-    return out;
+    return types;
   }
 
   /**
@@ -263,6 +278,12 @@ public final class OsgiRuntime implements AutoCloseable {
   /** Stops the framework (bundles stop; containers are untouched) and removes its storage. */
   @Override
   public void close() {
+    synchronized (this) {
+      if (apiTracker != null) {
+        apiTracker.close();
+        factoryTracker.close();
+      }
+    }
     try {
       framework.stop();
       framework.waitForStop(30_000);
