@@ -17,6 +17,9 @@ mkdir -p "$here/target"
 cc -O2 -Wall -Wextra -Werror -o "$here/target/cli_timer" "$here/c/cli_timer.c"
 timer="$here/target/cli_timer"
 work=$(mktemp -d /tmp/lmctfy-cli.XXXXXX)
+# The daemon's state on tmpfs, as its default /run/lmctfy is on most machines (and as CliRows' is).
+state="$work/state"
+if [ "$(stat -f -c %T /dev/shm 2>/dev/null)" = tmpfs ]; then state=$(mktemp -d /dev/shm/lmctfy-cli-state.XXXXXX); fi
 root="/lmctfy-bench-$$"
 sock="$work/lmctfy.sock"
 daemon=
@@ -33,13 +36,13 @@ cleanup() {
   awk '$9=="cgroup" || $9=="cgroup2" {print $5}' /proc/self/mountinfo | while read -r m; do
     [ -d "$m$root" ] && find "$m$root" -depth -type d -exec rmdir {} \; 2>/dev/null
   done
-  rm -rf "$work"
+  rm -rf "$work" "$state"
 }
 trap cleanup EXIT
 export JAVA_OPTS="-Djava.io.tmpdir=$work"
-mkdir -p "$work/state"
-"$dist/bin/lmctfy" --embedded --cgroup-root "$root" --state-dir "$work/state" init "" >/dev/null
-"$dist/bin/lmctfyd" --socket "$sock" --cgroup-root "$root" --state-dir "$work/state" > "$work/d.out" 2> "$work/d.err" &
+mkdir -p "$state"
+"$dist/bin/lmctfy" --embedded --cgroup-root "$root" --state-dir "$state" init "" >/dev/null
+"$dist/bin/lmctfyd" --socket "$sock" --cgroup-root "$root" --state-dir "$state" > "$work/d.out" 2> "$work/d.err" &
 daemon=$!
 for _ in $(seq 600); do grep -q ready "$work/d.out" 2>/dev/null && break; sleep 0.1; done
 grep -q ready "$work/d.out" || { cat "$work/d.err"; exit 1; }
