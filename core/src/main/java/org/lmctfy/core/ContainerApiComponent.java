@@ -5,6 +5,8 @@ import org.lmctfy.api.Container;
 import org.lmctfy.api.ContainerApi;
 import org.lmctfy.api.ContainerException;
 import org.lmctfy.api.proto.ContainerSpec;
+import org.lmctfy.api.StatusCode;
+import org.lmctfy.api.health.ApiHealth;
 import org.lmctfy.api.proto.InitSpec;
 import org.lmctfy.spi.ResourceHandlerFactory;
 import org.lmctfy.spi.cgroup.CgroupLayout;
@@ -23,13 +25,23 @@ import org.osgi.service.metatype.annotations.Designate;
  * The ContainerApi OSGi service. Resource factories are tracked dynamically: they may come and go at any
  * time without the service restarting (ARCHITECTURE.md § Hot-swap contract). Configured by PID {@code org.lmctfy.core}
  * ({@link CoreConfig}, resolved and validated by {@link CoreSettings}).
+ *
+ * <p>Also the {@link ApiHealth} service (ARCHITECTURE.md § Health): every client's call passes here, so it is
+ * counted here; the counts and swap windows outlive a new configuration (the API rebuilt), not the component.
  */
-@Component(service = ContainerApi.class, immediate = true, configurationPid = CoreSettings.PID)
+@Component(service = {ContainerApi.class, ApiHealth.class}, immediate = true, configurationPid = CoreSettings.PID)
 @Designate(ocd = CoreConfig.class)
-public final class ContainerApiComponent implements ContainerApi {
+public final class ContainerApiComponent implements ContainerApi, ApiHealth {
   private static final System.Logger LOG = System.getLogger(ContainerApiComponent.class.getName());
 
   private final FactoryRegistry factories = new FactoryRegistry();
+  private final OperationCounts operations = new OperationCounts();
+  private final ControllerAbsences absences = new ControllerAbsences(System::nanoTime);
+
+  {
+    // Before any factory binds: a swap window is counted from the registry's own changes.
+    factories.addListener(r -> absences.changed(r, () -> factories.get(r).isPresent()));
+  }
   private volatile ContainerApiImpl impl;
   private volatile CoreSettings settings;
 
@@ -99,26 +111,42 @@ public final class ContainerApiComponent implements ContainerApi {
 
   @Override
   public void initMachine(InitSpec spec) throws ContainerException {
-    impl.initMachine(spec);
+    operations.count("init_machine", () -> impl.initMachine(spec));
   }
 
   @Override
   public Container get(String name) throws ContainerException {
-    return impl.get(name);
+    return new CountedContainer(operations.count("get", () -> impl.get(name)), operations);
   }
 
   @Override
   public Container create(String name, ContainerSpec spec) throws ContainerException {
-    return impl.create(name, spec);
+    return new CountedContainer(operations.count("create", () -> impl.create(name, spec)), operations);
   }
 
   @Override
   public void destroy(Container container) throws ContainerException {
-    impl.destroy(container);
+    operations.count("destroy", () -> impl.destroy(container));
   }
 
   @Override
   public String detect(long tid) throws ContainerException {
-    return impl.detect(tid);
+    return operations.count("detect", () -> impl.detect(tid));
+  }
+
+  @Override
+  public Map<String, Map<StatusCode, Long>> operations() {
+    return operations.snapshot();
+  }
+
+  @Override
+  public int notificationRegistrations() {
+    ContainerApiImpl i = impl;
+    return i == null ? 0 : i.notifications().active();
+  }
+
+  @Override
+  public Map<String, SwapWindows> swapWindows() {
+    return absences.snapshot();
   }
 }

@@ -193,6 +193,11 @@ final class Notifications implements AutoCloseable {
     return wait;
   }
 
+  /** Registrations active now: not unregistered, nor ended by a destroy or a failed probe, nor closed. */
+  int active() {
+    return closed ? 0 : registrations.size();
+  }
+
   /** How many times the loop came back from its wait: a test's measure of an idle loop. */
   long wakeups() {
     return wakeups.get();

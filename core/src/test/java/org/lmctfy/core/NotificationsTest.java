@@ -80,21 +80,26 @@ class NotificationsTest {
     NotificationHandle h = register("/a", unregistered, events);
     register("/b/c", destroyed, events);
     register("/d", gone, events);
+    assertThat(n.active()).as("registrations active (the health gauge)").isEqualTo(3);
 
     destroyed.fire = 1;
     assertThat(events.poll(5, TimeUnit.SECONDS)).isEqualTo(StatusCode.OK);
+    assertThat(n.active()).as("an event delivered ends no registration").isEqualTo(3);
 
     n.unregister(h);
     assertThat(unregistered.closes).hasValue(1);
+    assertThat(n.active()).isEqualTo(2);
     assertThatThrownBy(() -> n.unregister(h)).isInstanceOf(ContainerException.class);
 
     n.destroyed(ContainerName.of("/b"));
     assertThat(events.poll(5, TimeUnit.SECONDS)).isEqualTo(StatusCode.NOT_FOUND);
     assertThat(destroyed.closes).hasValue(1);
+    assertThat(n.active()).isEqualTo(1);
 
     gone.gone = true;
     assertThat(events.poll(5, TimeUnit.SECONDS)).isEqualTo(StatusCode.NOT_FOUND);
     assertThat(gone.closes).hasValue(1);
+    assertThat(n.active()).isZero();
 
     Thread.sleep(50); // loop rounds after the ends
     for (Probe p : new Probe[] {unregistered, destroyed, gone}) {

@@ -164,6 +164,44 @@ class DaemonKernelIT {
   }
 
   @Test
+  void itsOwnConfigurationIsRefusedNamingTheKeyAtStartAndLive() throws Exception {
+    Path cfg = dist.home.resolve("etc/org.lmctfy.daemon.cfg");
+    // At start: refused before the socket is bound or the framework starts.
+    Files.writeString(cfg, "log.level = DEBUG\n");
+    Process bad = dist.process(List.of(dist.home.resolve("bin/lmctfyd").toString(), "--socket", socket.toString(),
+        "--cgroup-root", k.root, "--state-dir", k.stateDir.toString())).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+        .start();
+    assertThat(bad.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(bad.exitValue()).isEqualTo(3);
+    assertThat(new String(bad.getErrorStream().readAllBytes())).contains(
+        "INVALID_ARGUMENT: etc/org.lmctfy.daemon.cfg: log.level = \"DEBUG\" is not a java.util.logging level");
+    assertThat(socket).doesNotExist();
+
+    // Live: the daemon's framework gets etc/org.lmctfy.daemon.cfg through ConfigAdmin (its bundle designates the PID
+    // for metatype); a bad value is refused naming the key, and the daemon serves on as it started.
+    Files.writeString(cfg, "log.level = INFO\nsocket.mode = 0660\n");
+    daemon();
+    assertThat(lmctfy("create", "/c", "memory { limit: 104857600 }").code()).isZero();
+    Files.writeString(cfg, "log.level = FINE\nsocket.mode = 06x0\n");
+    Dist.await("the refusal in lmctfyd's log", 30_000, () -> daemonLog().contains(
+        "etc/org.lmctfy.daemon.cfg: socket.mode = \"06x0\" is not an octal mode such as 0660; nothing of it was"
+            + " applied"));
+    assertThat(lmctfy("list", "containers", "/").out()).isEqualTo("name=\"/c\"\n");
+    assertThat(Files.getPosixFilePermissions(socket)).isEqualTo(PosixFilePermissions.fromString("rw-rw----"));
+    assertThat(lmctfy("destroy", "/c").code()).isZero();
+  }
+
+  private String daemonLog() throws java.io.IOException {
+    StringBuilder all = new StringBuilder();
+    try (var s = Files.newDirectoryStream(dist.home, "lmctfyd*.log")) {
+      for (Path p : s) {
+        all.append(Files.readString(p));
+      }
+    }
+    return all.toString();
+  }
+
+  @Test
   void malformedFramesGetAnErrorAndTheDaemonGoesOn() throws Exception {
     Process d = daemon();
     assertThat(lmctfy("create", "/c", "memory { limit: 104857600 }").code()).isZero();

@@ -218,6 +218,49 @@ class MetricsKernelIT {
     // The scrape target is healthy throughout.
     assertThat(awaitQuery("up{job=\"lmctfy\"}", v -> true, "the target")).isEqualTo(1.0);
 
+    // The core's own health, counted for every client: a create the core refuses for a bad spec (sent by the
+    // daemon's command line) is an INVALID_ARGUMENT operation...
+    assertThat(text).contains("lmctfy_api_operations_total{code=\"OK\",operation=\"create\"}")
+        .contains("lmctfy_notification_registrations ").contains("lmctfy_controller_swap_window_open_seconds{");
+    String refusedCreates = "sum(lmctfy_api_operations_total{operation=\"create\",code=\"INVALID_ARGUMENT\"})"
+        + " or vector(0)";
+    double refused = awaitQuery(refusedCreates, v -> true, "refused creates");
+    r = lmctfy("create", "/bad", "memory { reservation: -5 }");
+    assertThat(r.code()).as(r.err()).isEqualTo(3);
+    awaitQuery(refusedCreates, v -> v >= refused + 1, "the refused create counted");
+    assertThat(awaitQuery("lmctfy_api_operations_total{operation=\"create\",code=\"OK\"}", v -> v >= 2,
+        "the two creates")).isGreaterThanOrEqualTo(2.0);
+
+    // ...a following notify's registration is in the gauge while its client lives...
+    Process notify = dist.process(List.of(dist.home.resolve("bin/lmctfy").toString(), "--socket",
+        dist.home.resolve("run/lmctfy.sock").toString(), "notify", "memory", "oom", "-f", "/web"))
+        .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+    try {
+      awaitQuery("lmctfy_notification_registrations", v -> v == 1, "the registration");
+    } finally {
+      notify.destroy(); // SIGTERM: the daemon sees the client go and cancels its registration
+      assertThat(notify.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    }
+    awaitQuery("lmctfy_notification_registrations", v -> v == 0, "the registration gone with its client");
+
+    // ...and a controller jar taken out of bundle/ opens a swap window, which closes when it is back.
+    Path cpuJar = dist.bundle("cpu-controller");
+    Path aside = dist.home.resolve(cpuJar.getFileName() + ".aside");
+    Files.move(cpuJar, aside);
+    try {
+      awaitQuery("lmctfy_controller_swap_window_open_seconds{resource=\"cpu\"}", v -> v > 0, "a cpu swap window");
+      assertThat(awaitQuery("lmctfy_controller_present{resource=\"cpu\"}", v -> v == 0, "cpu absent")).isZero();
+    } finally {
+      Files.move(aside, cpuJar, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    }
+    awaitQuery("lmctfy_controller_swap_window_open_seconds{resource=\"cpu\"}", v -> v == 0, "the window closed");
+    assertThat(awaitQuery("lmctfy_controller_swap_windows_total{resource=\"cpu\"}", v -> true, "cpu's windows"))
+        .isEqualTo(1.0);
+    assertThat(awaitQuery("lmctfy_controller_absent_seconds_total{resource=\"cpu\"}", v -> v > 0,
+        "cpu's absence")).isPositive();
+    assertThat(awaitQuery("lmctfy_controller_swap_windows_total{resource=\"memory\"}", v -> true,
+        "memory's windows")).isZero();
+
     // A bad value in the .cfg is refused naming its key; the endpoint serves on as it was.
     Files.writeString(dist.home.resolve("etc/org.lmctfy.metrics.cfg"), "enabled = true\nport = 70000\n");
     Dist.await("the refusal in lmctfyd's log", 30_000, () -> daemonLog().contains("port = \"70000\" is not a TCP port"));

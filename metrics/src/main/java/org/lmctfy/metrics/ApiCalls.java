@@ -7,8 +7,8 @@ import java.util.concurrent.atomic.LongAdder;
 import org.lmctfy.api.StatusCode;
 
 /**
- * The API calls this bundle made, by operation and status code: the part of the daemon's health the metrics
- * bundle can see through the exported API (the core counts no operations of its own).
+ * The API calls this bundle made, by operation and status code. The core counts them too, among every client's
+ * ({@code lmctfy_api_operations_total}, the same operation names): the difference is the other clients' share.
  */
 final class ApiCalls {
   private final Map<String, LongAdder> counts = new ConcurrentSkipListMap<>();

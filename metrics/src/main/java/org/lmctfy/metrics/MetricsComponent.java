@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.util.Map;
 import org.lmctfy.api.ContainerApi;
 import org.lmctfy.api.StatsType;
+import org.lmctfy.api.health.ApiHealth;
 import org.lmctfy.spi.ResourceHandlerFactory;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -36,6 +37,11 @@ public final class MetricsComponent {
   @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
       policyOption = ReferencePolicyOption.GREEDY)
   private volatile ContainerApi api;
+
+  /** The core's own counts (the same component as {@link #api}, a service of its own). */
+  @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+      policyOption = ReferencePolicyOption.GREEDY)
+  private volatile ApiHealth health;
 
   private MetricsSettings settings;
   private MetricsEndpoint endpoint;
@@ -81,7 +87,7 @@ public final class MetricsComponent {
   }
 
   private void apply(MetricsSettings next) throws IOException {
-    Scrape scrape = new Scrape(() -> api, controllers, calls, devices,
+    Scrape scrape = new Scrape(() -> api, () -> health, controllers, calls, devices,
         next.statsFull() ? StatsType.FULL : StatsType.SUMMARY);
     if (!next.enabled()) {
       closeEndpoint();

@@ -11,6 +11,7 @@ import org.lmctfy.api.ContainerException;
 import org.lmctfy.api.ListPolicy;
 import org.lmctfy.api.StatusCode;
 import org.lmctfy.api.StatsType;
+import org.lmctfy.api.health.ApiHealth;
 import org.lmctfy.api.proto.ContainerSpec;
 import org.lmctfy.api.proto.ContainerStats;
 
@@ -21,6 +22,7 @@ import org.lmctfy.api.proto.ContainerStats;
  */
 final class Scrape {
   private final Supplier<ContainerApi> api;
+  private final Supplier<ApiHealth> health;
   private final Controllers controllers;
   private final ApiCalls calls;
   private final BlockDevices devices;
@@ -29,7 +31,14 @@ final class Scrape {
 
   Scrape(Supplier<ContainerApi> api, Controllers controllers, ApiCalls calls, BlockDevices devices,
       StatsType statsType) {
+    this(api, () -> null, controllers, calls, devices, statsType);
+  }
+
+  /** @param health the core's own counts, null while its service is absent */
+  Scrape(Supplier<ContainerApi> api, Supplier<ApiHealth> health, Controllers controllers, ApiCalls calls,
+      BlockDevices devices, StatsType statsType) {
     this.api = api;
+    this.health = health;
     this.controllers = controllers;
     this.calls = calls;
     this.devices = devices;
@@ -53,6 +62,8 @@ final class Scrape {
       out.gauge("lmctfy_containers", "Containers whose series this scrape gave.", Labels.EMPTY, scraped);
     }
     controllers.addTo(out);
+    // After this scrape's own calls, so that they are in the core's counts too.
+    CoreHealth.addTo(out, health.get());
     calls.addTo(out);
     if (lastSeconds >= 0) {
       out.gauge("lmctfy_metrics_last_scrape_duration_seconds", "How long the previous scrape took to gather.",
@@ -65,15 +76,18 @@ final class Scrape {
 
   private List<Container> containers(ContainerApi a) {
     List<Container> all = new ArrayList<>();
+    String op = "get";
     try {
       Container root = a.get("/");
+      calls.record(op, StatusCode.OK);
       all.add(root);
+      op = "list_subcontainers";
       all.addAll(root.listSubcontainers(ListPolicy.RECURSIVE));
-      calls.record("list", StatusCode.OK);
+      calls.record(op, StatusCode.OK);
     } catch (ContainerException e) {
-      calls.record("list", e.code());
+      calls.record(op, e.code());
     } catch (RuntimeException e) {
-      calls.record("list", StatusCode.INTERNAL);
+      calls.record(op, StatusCode.INTERNAL);
     }
     return all;
   }
@@ -89,7 +103,7 @@ final class Scrape {
         spec = c.spec(); // cpu shares and quota are settings, not stats
         calls.record(op, StatusCode.OK);
       }
-      op = "processes";
+      op = "list_processes";
       int processes = c.listProcesses(ListPolicy.SELF).size();
       calls.record(op, StatusCode.OK);
       series.add(c.name(), stats, spec, processes);

@@ -10,7 +10,12 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.TreeMap;
 import org.lmctfy.api.ContainerApi;
+import org.lmctfy.api.StatusCode;
+import org.lmctfy.api.health.ApiHealth;
 import org.lmctfy.api.StatsType;
 import org.lmctfy.api.proto.BlockIoSpec;
 import org.lmctfy.api.proto.BlockIoStats;
@@ -125,5 +130,53 @@ class ScrapeTest {
     assertThat(text).containsPattern("(?m)^lmctfy_core_available 0(\\.0)?$")
         .containsPattern("(?m)^lmctfy_controller_present\\{resource=\"cpu\"} 1(\\.0)?$")
         .doesNotContain("container_");
+  }
+
+  @Test
+  void theCoresHealthIsExposedUnderPrometheusNames() throws Exception {
+    Map<String, Map<StatusCode, Long>> ops = new TreeMap<>();
+    ops.put("create", new EnumMap<>(Map.of(StatusCode.OK, 4L, StatusCode.INVALID_ARGUMENT, 1L)));
+    int[] registrations = {2};
+    ApiHealth health = new ApiHealth() {
+      @Override
+      public Map<String, Map<StatusCode, Long>> operations() {
+        return ops;
+      }
+
+      @Override
+      public int notificationRegistrations() {
+        return registrations[0];
+      }
+
+      @Override
+      public Map<String, SwapWindows> swapWindows() {
+        return Map.of("memory", new SwapWindows(3, true, 1.5, 12.25), "cpu", new SwapWindows(0, false, 0, 0));
+      }
+    };
+    Scrape s = new Scrape(() -> api, () -> health, controllers, calls, new BlockDevices(sys), StatsType.FULL);
+    String text = write(s);
+    assertThat(text)
+        .contains("# TYPE lmctfy_api_operations_total counter")
+        .containsPattern("(?m)^lmctfy_api_operations_total\\{code=\"INVALID_ARGUMENT\",operation=\"create\"} 1(\\.0)?$")
+        .containsPattern("(?m)^lmctfy_api_operations_total\\{code=\"OK\",operation=\"create\"} 4(\\.0)?$")
+        .containsPattern("(?m)^lmctfy_notification_registrations 2(\\.0)?$")
+        .containsPattern("(?m)^lmctfy_controller_swap_windows_total\\{resource=\"memory\"} 3(\\.0)?$")
+        .containsPattern("(?m)^lmctfy_controller_absent_seconds_total\\{resource=\"memory\"} 12\\.25$")
+        .containsPattern("(?m)^lmctfy_controller_swap_window_open_seconds\\{resource=\"memory\"} 1\\.5$")
+        .containsPattern("(?m)^lmctfy_controller_swap_window_open_seconds\\{resource=\"cpu\"} 0(\\.0)?$");
+    // The values move with the core's.
+    registrations[0] = 0;
+    ops.get("create").merge(StatusCode.INVALID_ARGUMENT, 1L, Long::sum);
+    assertThat(write(s))
+        .containsPattern("(?m)^lmctfy_notification_registrations 0(\\.0)?$")
+        .containsPattern("(?m)^lmctfy_api_operations_total\\{code=\"INVALID_ARGUMENT\",operation=\"create\"} 2(\\.0)?$");
+    // Without the core's health service: none of its series, the scrape answers.
+    assertThat(scrape(api)).doesNotContain("lmctfy_api_operations_total").doesNotContain("lmctfy_notification");
+  }
+
+  private static String write(Scrape s) throws Exception {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    PrometheusTextFormatWriter.create().write(out, s.collect());
+    return out.toString(StandardCharsets.UTF_8);
   }
 }

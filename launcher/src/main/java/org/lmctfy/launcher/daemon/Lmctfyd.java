@@ -14,6 +14,7 @@ import java.util.logging.Logger;
 import org.lmctfy.api.ContainerApi;
 import org.lmctfy.api.ContainerException;
 import org.lmctfy.api.StatusCode;
+import org.lmctfy.daemon.config.DaemonSettings;
 import org.lmctfy.launcher.runtime.Home;
 import org.lmctfy.launcher.runtime.OsgiRuntime;
 import org.osgi.framework.BundleContext;
@@ -33,7 +34,7 @@ import picocli.CommandLine.Option;
         + " state.dir); flags override them.",
     footer = "Example: lmctfyd --socket /run/lmctfy/lmctfy.sock")
 public final class Lmctfyd implements Callable<Integer> {
-  public static final String DEFAULT_SOCKET = "/run/lmctfy/lmctfy.sock";
+  public static final String DEFAULT_SOCKET = DaemonSettings.DEFAULT_SOCKET;
 
   @Option(names = "--socket", paramLabel = "PATH", description = "The socket (default: socket.path, else "
       + DEFAULT_SOCKET + ").")
@@ -65,8 +66,9 @@ public final class Lmctfyd implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     Home home = Home.fromSystem();
-    // Validated whole before anything starts: a bad value is refused naming its key.
-    DaemonSettings settings = DaemonSettings.from(home.config("org.lmctfy.daemon"), Path.of(DEFAULT_SOCKET));
+    // Validated whole before anything starts (the socket is bound before the framework runs): a bad value is refused
+    // naming its key. Inside the framework the same DaemonConfig describes the PID (metatype) and takes changes.
+    DaemonSettings settings = DaemonSettings.from(home.config(DaemonSettings.PID));
     Logger.getLogger("lmctfyd").setLevel(settings.logLevel());
     Path sock = socket != null ? socket : settings.socketPath();
     Map<String, String> props = OsgiRuntime.coreDefaults(home);

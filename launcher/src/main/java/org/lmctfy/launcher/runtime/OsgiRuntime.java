@@ -46,10 +46,13 @@ public final class OsgiRuntime implements AutoCloseable {
   /** How the framework is run. */
   public enum Mode { EMBEDDED, DAEMON }
 
-  /** Bundles of lib/osgi/ that only the daemon runs (hot deploy, configuration and its metatype, shell). */
+  /**
+   * Bundles of lib/osgi/ that only the daemon runs (hot deploy, configuration and its metatype, shell, lmctfyd's own
+   * configuration).
+   */
   private static final Set<String> DAEMON_ONLY = Set.of("org.apache.felix.fileinstall",
       "org.apache.felix.configadmin", "org.apache.felix.gogo.runtime", "org.apache.felix.gogo.command",
-      "org.apache.felix.metatype", "org.osgi.service.log");
+      "org.apache.felix.metatype", "org.osgi.service.log", "org.lmctfy.daemon.config");
   /** Class-path jars whose exports the system bundle re-exports (by Bundle-SymbolicName prefix). */
   private static final List<String> SHARED = List.of("org.lmctfy.api", "com.google.protobuf", "org.jruby.jnr",
       "com.github.jnr");
