@@ -152,10 +152,11 @@ public class LmctfyContainerExecutor extends DefaultContainerExecutor {
     ApplicationId app = id.getApplicationAttemptId().getApplicationId();
     synchronized (applicationLock(app)) {
       try {
-        ensure(names.parent());
-        ensure(names.application(app));
+        ensure(names.parent(), resources.parent());
+        ensure(names.application(app), YarnResources.holder(spec.getCpu().getLimit()));
+        org.lmctfy.api.Container created;
         try {
-          return lmctfyd.call(api -> api.create(name, spec));
+          created = lmctfyd.call(api -> api.create(name, spec));
         } catch (ContainerException e) {
           if (e.code() != StatusCode.ALREADY_EXISTS) {
             throw e;
@@ -166,8 +167,10 @@ public class LmctfyContainerExecutor extends DefaultContainerExecutor {
             api.destroy(api.get(name));
             return null;
           });
-          return lmctfyd.call(api -> api.create(name, spec));
+          created = lmctfyd.call(api -> api.create(name, spec));
         }
+        reweigh(names.application(app));
+        return created;
       } catch (ContainerException e) {
         throw new IOException("lmctfy: cannot create container " + name + " for YARN container " + id + " with "
             + ask + ": " + e.code() + ": " + e.getMessage(), e);
@@ -175,7 +178,21 @@ public class LmctfyContainerExecutor extends DefaultContainerExecutor {
     }
   }
 
-  private void ensure(String name) throws IOException, ContainerException {
+  /** An application's cpu weight: the sum of its containers' (see {@link YarnResources#holder}). */
+  private void reweigh(String application) throws IOException, ContainerException {
+    lmctfyd.call(api -> {
+      org.lmctfy.api.Container a = api.get(application);
+      long milliCpus = 0;
+      for (org.lmctfy.api.Container c : a.listSubcontainers(ListPolicy.SELF)) {
+        milliCpus += c.spec().getCpu().getLimit();
+      }
+      a.update(YarnResources.holder(milliCpus), org.lmctfy.api.UpdatePolicy.DIFF);
+      return null;
+    });
+  }
+
+  /** Creates a holder container when missing (an operator's own, e.g. a /yarn with a limit, is kept). */
+  private void ensure(String name, ContainerSpec spec) throws IOException, ContainerException {
     try {
       lmctfyd.call(api -> api.get(name));
     } catch (ContainerException e) {
@@ -183,7 +200,7 @@ public class LmctfyContainerExecutor extends DefaultContainerExecutor {
         throw e;
       }
       try {
-        lmctfyd.call(api -> api.create(name, ContainerSpec.getDefaultInstance()));
+        lmctfyd.call(api -> api.create(name, spec));
       } catch (ContainerException raced) {
         if (raced.code() != StatusCode.ALREADY_EXISTS) {
           throw raced;
@@ -202,19 +219,24 @@ public class LmctfyContainerExecutor extends DefaultContainerExecutor {
     String appName = names.application(app);
     synchronized (applicationLock(app)) {
       try {
-        lmctfyd.call(api -> {
+        boolean empty = lmctfyd.call(api -> {
           destroyIfPresent(api, name);
           try {
             if (api.get(appName).listSubcontainers(ListPolicy.SELF).isEmpty()) {
               destroyIfPresent(api, appName);
+              return true;
             }
+            return false;
           } catch (ContainerException e) {
             if (e.code() != StatusCode.NOT_FOUND) {
               throw e;
             }
+            return true;
           }
-          return null;
         });
+        if (!empty) {
+          reweigh(appName);
+        }
       } catch (IOException | ContainerException e) {
         LOG.warn("lmctfy: cannot destroy container {} of YARN container {}: {}", name, id, e.getMessage());
       }

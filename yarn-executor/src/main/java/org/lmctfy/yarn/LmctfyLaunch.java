@@ -119,9 +119,10 @@ final class LmctfyLaunch implements Shell.CommandExecutor {
     return exitCode;
   }
 
+  /** Nothing: the container's output is in its log directory; the diagnostic is the exception's message. */
   @Override
   public String getOutput() {
-    return diagnostic;
+    return "";
   }
 
   @Override

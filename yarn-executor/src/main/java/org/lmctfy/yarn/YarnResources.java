@@ -64,4 +64,21 @@ public record YarnResources(boolean memoryEnforced, boolean strictCpu, int nodeV
     }
     return ContainerSpec.newBuilder().setMemory(memory).setCpu(cpu).build();
   }
+
+  /**
+   * The spec of a container that holds others (the parent of all applications, an application): it isolates
+   * what its children isolate (cgroup v1 lets a child isolate a resource only when its parent does), limits
+   * nothing itself, and weighs {@code milliCpus} against its siblings: an application the sum of its
+   * containers' vcores, so that the hierarchy keeps YARN's weight per vcore between containers of different
+   * applications.
+   */
+  public static ContainerSpec holder(long milliCpus) {
+    return ContainerSpec.newBuilder().setMemory(MemorySpec.newBuilder().setLimit(-1))
+        .setCpu(CpuSpec.newBuilder().setLimit(Math.max(MILLI_CPUS_PER_VCORE, milliCpus))).build();
+  }
+
+  /** The parent of all applications: the node's vcores. */
+  public ContainerSpec parent() {
+    return holder(nodeVcores * MILLI_CPUS_PER_VCORE);
+  }
 }
