@@ -91,6 +91,7 @@ class LmctfyExecutorKernelIT {
       throw new IllegalStateException("No built distribution at " + dist + " (build module distribution first)");
     }
     k = new KernelRoot();
+    System.out.println("LmctfyExecutorKernelIT: cgroup root " + k.root);
     work = Files.createTempDirectory("lmctfy-yarn-it");
     socket = work.resolve("lmctfy.sock");
     startDaemon();
