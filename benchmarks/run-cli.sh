@@ -3,13 +3,13 @@
 # running lmctfyd, beside the same operation through the Java CLI against the same daemon (bin/lmctfy-jvm,
 # a JVM per command: the path before the native client), and crun and runc on an OCI bundle with the same
 # limits when they are installed and this host lets them. Wall time per command line as a shell runs it
-# (c/cli_timer.c: fork, exec, wait), medians of RUNS runs (default 41; JVM_RUNS, default 7, for the JVM).
+# (c/cli_timer.c: fork, exec, wait), medians of RUNS runs (default 201; JVM_RUNS, default 7, for the JVM).
 # The in-process API's own time for the same operations: run-create-destroy.sh, run-stats.sh, run-run.sh.
 # Root; cgroups under a fresh lmctfy-bench-<pid> root, removed at the end.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 require_root
-runs=${RUNS:-41}
+runs=${RUNS:-201}
 jvm_runs=${JVM_RUNS:-7}
 dist="$top/distribution/target/lmctfy-0.2.0-SNAPSHOT"
 [ -x "$dist/bin/lmctfy" ] || (cd "$top" && mvn -B -q -DskipTests package -pl distribution -am)
@@ -61,8 +61,8 @@ rows() {
 }
 "$dist/bin/lmctfy" --socket "$sock" create /e "$spec" >/dev/null
 # Warm the daemon's JIT (a daemon runs for days; the first few hundred commands are not its steady state).
-"$timer" 300 T "$dist/bin/lmctfy" --socket "$sock" stats summary /e >/dev/null
-"$timer" 100 T "$dist/bin/lmctfy" --socket "$sock" create "/w%i" "$spec" --- T "$dist/bin/lmctfy" --socket "$sock" run "/w%i" /bin/true --- T "$dist/bin/lmctfy" --socket "$sock" destroy "/w%i" >/dev/null
+# Every row's path, 200 times each, so that no row is measured while the JIT still compiles it.
+rows "$dist/bin/lmctfy --socket $sock" 200 >/dev/null
 
 native=$(rows "$dist/bin/lmctfy --socket $sock" "$runs" | paste - -)
 # The in-process API's own time for the same rows (same spec and controllers, warmed the same way).
@@ -101,7 +101,28 @@ peers=""
 for rt in crun runc; do
   if command -v $rt >/dev/null; then peers+="$rt ($($rt --version | head -1)):"$'\n'"$(peer $rt 2>&1 | paste - - )"$'\n'; fi
 done
-command -v cgcreate >/dev/null || peers+="cgcreate/cgset/cgexec: not installed"$'\n'
+# libcgroup's tools (Debian's cgroup-tools) on the same six cgroups and limits, through their v1 interface.
+cgpeer() {
+  local C=cpu,cpuacct,cpuset,memory,blkio,freezer P="lmctfy-bench-$$-cg"
+  local set=(cgset -r cpuset.cpus=0 -r cpuset.mems=0 -r memory.limit_in_bytes=104857600 -r cpu.shares=512)
+  cgcreate -g "$C:$P/e" && cgset -r cpuset.cpus=0 -r cpuset.mems=0 "$P" && "${set[@]}" "$P/e" \
+    || { echo "libcgroup: cannot make $P"; cgdelete -r -g "$C:$P" 2>/dev/null; return; }
+  echo "create (cgcreate + cgset)"; "$timer" "$runs" T cgcreate -g "$C:$P/x%i" --- T "${set[@]}" "$P/x%i" --- U cgdelete -g "$C:$P/x%i"
+  echo "destroy (cgdelete)"; "$timer" "$runs" U cgcreate -g "$C:$P/x%i" --- U "${set[@]}" "$P/x%i" --- T cgdelete -g "$C:$P/x%i"
+  echo "run true (cgexec)"; "$timer" "$runs" T cgexec -g "$C:$P/e" /bin/true
+  echo "create + run true + destroy"; "$timer" "$runs" T cgcreate -g "$C:$P/y%i" --- T "${set[@]}" "$P/y%i" --- T cgexec -g "$C:$P/y%i" /bin/true --- T cgdelete -g "$C:$P/y%i"
+  echo "stats (cgget)"; "$timer" "$runs" T cgget -g cpu,cpuacct,memory,blkio,freezer "$P/e"
+  echo "update memory + cpu (cgset)"; "$timer" "$runs" T cgset -r memory.limit_in_bytes=%i04857600 -r cpu.shares=%i00 "$P/e"
+  echo "pause + resume (cgset freezer.state)"; "$timer" "$runs" T cgset -r freezer.state=FROZEN "$P/e" --- T cgset -r freezer.state=THAWED "$P/e"
+  cgdelete -r -g "$C:$P" 2>/dev/null || true
+}
+if ! command -v cgcreate >/dev/null; then
+  peers+="libcgroup: not installed (apt-get install cgroup-tools)"$'\n'
+elif [ -z "$(mountpoint_of cpu)" ] || [ -z "$(mountpoint_of freezer)" ]; then
+  peers+="libcgroup: rows drive its v1 interface; this host has no v1 cpu/freezer hierarchy"$'\n'
+else
+  peers+="libcgroup (cgroup-tools $(dpkg-query -W -f="\${Version}" cgroup-tools 2>/dev/null)):"$'\n'"$(cgpeer 2>&1 | paste - -)"$'\n'
+fi
 
 echo "median wall time per row, microseconds (${runs} runs; JVM CLI ${jvm_runs}); a row of k command lines includes"
 echo "k fork+exec+wait of the client by the timer; 'over' = bin/lmctfy minus the in-process API (issue 14: <= 2000)"
