@@ -183,22 +183,12 @@ class DaemonKernelIT {
     daemon();
     assertThat(lmctfy("create", "/c", "memory { limit: 104857600 }").code()).isZero();
     Files.writeString(cfg, "log.level = FINE\nsocket.mode = 06x0\n");
-    Dist.await("the refusal in lmctfyd's log", 30_000, () -> daemonLog().contains(
+    Dist.await("the refusal in lmctfyd's log", 30_000, () -> dist.daemonLog().contains(
         "etc/org.lmctfy.daemon.cfg: socket.mode = \"06x0\" is not an octal mode such as 0660; nothing of it was"
             + " applied"));
     assertThat(lmctfy("list", "containers", "/").out()).isEqualTo("name=\"/c\"\n");
     assertThat(Files.getPosixFilePermissions(socket)).isEqualTo(PosixFilePermissions.fromString("rw-rw----"));
     assertThat(lmctfy("destroy", "/c").code()).isZero();
-  }
-
-  private String daemonLog() throws java.io.IOException {
-    StringBuilder all = new StringBuilder();
-    try (var s = Files.newDirectoryStream(dist.home, "lmctfyd*.log")) {
-      for (Path p : s) {
-        all.append(Files.readString(p));
-      }
-    }
-    return all.toString();
   }
 
   @Test

@@ -101,6 +101,17 @@ final class Dist implements AutoCloseable {
     return new Result(p.exitValue(), out.get(10, TimeUnit.SECONDS), e);
   }
 
+  /** Everything lmctfyd logged in this distribution (its log files, {@code lmctfyd*.log}). */
+  String daemonLog() throws IOException {
+    StringBuilder all = new StringBuilder();
+    try (var s = Files.newDirectoryStream(home, "lmctfyd*.log")) {
+      for (Path p : s) {
+        all.append(Files.readString(p));
+      }
+    }
+    return all.toString();
+  }
+
   private static String readAll(java.io.InputStream in) {
     try {
       return new String(in.readAllBytes(), StandardCharsets.UTF_8);

@@ -263,17 +263,7 @@ class MetricsKernelIT {
 
     // A bad value in the .cfg is refused naming its key; the endpoint serves on as it was.
     Files.writeString(dist.home.resolve("etc/org.lmctfy.metrics.cfg"), "enabled = true\nport = 70000\n");
-    Dist.await("the refusal in lmctfyd's log", 30_000, () -> daemonLog().contains("port = \"70000\" is not a TCP port"));
+    Dist.await("the refusal in lmctfyd's log", 30_000, () -> dist.daemonLog().contains("port = \"70000\" is not a TCP port"));
     assertThat(exposition()).contains("container_spec_memory_limit_bytes{name=\"/web\"}");
-  }
-
-  private String daemonLog() throws java.io.IOException {
-    StringBuilder all = new StringBuilder();
-    try (var s = Files.newDirectoryStream(dist.home, "lmctfyd*.log")) {
-      for (Path p : s) {
-        all.append(Files.readString(p));
-      }
-    }
-    return all.toString();
   }
 }
