@@ -70,7 +70,12 @@ import org.lmctfy.spi.cgroup.Hierarchy;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class LmctfyExecutorKernelIT {
-  private static final long WAIT_MS = 60_000;
+  /**
+   * Waits scale with {@code lmctfy.test.time-scale} (default 1): a software-emulated guest runs ~20× slower (run
+   * there with that scale and {@code lmctfy.test.timeout.mode=disabled}, the fork timeout bounding the whole).
+   */
+  private static final double SCALE = Double.parseDouble(System.getProperty("lmctfy.test.time-scale", "1"));
+  private static final long WAIT_MS = scaled(60_000);
   private static final int ASK_MB = 128;
 
   private KernelRoot k;
@@ -137,7 +142,7 @@ class LmctfyExecutorKernelIT {
         // ended
       }
       return null;
-    }).get(120, TimeUnit.SECONDS);
+    }).get(scaled(120), TimeUnit.SECONDS);
     assertThat(first).as(() -> "lmctfyd did not start: " + log()).isNotNull();
     Thread drain = new Thread(() -> {
       try {
@@ -153,9 +158,9 @@ class LmctfyExecutorKernelIT {
   private void stopDaemon() throws Exception {
     if (daemon != null && daemon.isAlive()) {
       daemon.destroy();
-      if (!daemon.waitFor(60, TimeUnit.SECONDS)) {
+      if (!daemon.waitFor(scaled(60), TimeUnit.SECONDS)) {
         daemon.destroyForcibly();
-        daemon.waitFor(30, TimeUnit.SECONDS);
+        daemon.waitFor(scaled(30), TimeUnit.SECONDS);
       }
     }
   }
@@ -415,6 +420,10 @@ class LmctfyExecutorKernelIT {
 
   private List<Path> leftoversOf(String app) throws IOException {
     return k.leftovers().stream().filter(p -> p.toString().contains(app)).toList();
+  }
+
+  private static long scaled(long v) {
+    return Math.round(v * SCALE);
   }
 
   private static void await(String what, Callable<Boolean> condition) throws Exception {
