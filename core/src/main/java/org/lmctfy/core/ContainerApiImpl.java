@@ -249,8 +249,7 @@ public final class ContainerApiImpl implements ContainerApi, AutoCloseable {
     CgroupLayout layout = tree.layout();
     boolean allHere = true;
     for (String c : wanted) {
-      Optional<Hierarchy> cur = layout.hierarchies().stream()
-          .filter(h -> !h.unified() && h.hasController(c)).findFirst();
+      Optional<Hierarchy> cur = layout.v1(c);
       if (cur.isPresent() && !cur.get().mountPoint().equals(at)) {
         throw ContainerException.invalidArgument("Hierarchy " + c + " is already mounted at "
             + cur.get().mountPoint() + ", not at " + at);

@@ -145,13 +145,17 @@ public final class CgroupLayout {
     return hierarchies.stream().filter(h -> name.equals(h.name())).findFirst();
   }
 
+  /** The v1 hierarchy that {@code controller} is mounted in, if any. */
+  public Optional<Hierarchy> v1(String controller) {
+    return hierarchies.stream().filter(h -> !h.unified() && h.hasController(controller)).findFirst();
+  }
+
   /**
    * The hierarchy where {@code controller} is active: its v1 hierarchy if mounted (a controller bound to
    * v1 is unavailable to v2), else the unified hierarchy when it lists the controller.
    */
   public Optional<Hierarchy> forController(String controller) {
-    Optional<Hierarchy> v1 = hierarchies.stream()
-        .filter(h -> !h.unified() && h.hasController(controller)).findFirst();
+    Optional<Hierarchy> v1 = v1(controller);
     if (v1.isPresent()) {
       return v1;
     }

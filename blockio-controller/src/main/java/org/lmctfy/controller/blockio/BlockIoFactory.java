@@ -33,7 +33,7 @@ public final class BlockIoFactory extends ControllerFactory {
 
   @Override
   public List<Hierarchy> hierarchies(CgroupLayout layout) {
-    var v1 = layout.hierarchies().stream().filter(h -> !h.unified() && h.hasController("blkio")).findFirst();
+    var v1 = layout.v1("blkio");
     if (v1.isPresent()) {
       return List.of(v1.get());
     }

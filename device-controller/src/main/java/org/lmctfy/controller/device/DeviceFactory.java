@@ -52,7 +52,7 @@ public final class DeviceFactory extends ControllerFactory {
   @Override
   public List<Hierarchy> hierarchies(CgroupLayout layout) {
     if (!programsOnly) {
-      var v1 = layout.hierarchies().stream().filter(h -> !h.unified() && h.hasController("devices")).findFirst();
+      var v1 = layout.v1("devices");
       if (v1.isPresent()) {
         return List.of(v1.get());
       }

@@ -38,7 +38,7 @@ public final class FreezerFactory extends ControllerFactory {
 
   @Override
   public List<Hierarchy> hierarchies(CgroupLayout layout) {
-    var v1 = layout.hierarchies().stream().filter(h -> !h.unified() && h.hasController("freezer")).findFirst();
+    var v1 = layout.v1("freezer");
     if (v1.isPresent()) {
       return List.of(v1.get());
     }

@@ -48,7 +48,7 @@ public final class MonitoringFactory extends ControllerFactory {
 
   @Override
   public List<Hierarchy> hierarchies(CgroupLayout layout) {
-    var v1 = layout.hierarchies().stream().filter(h -> !h.unified() && h.hasController(PERF_EVENT)).findFirst();
+    var v1 = layout.v1(PERF_EVENT);
     if (v1.isPresent()) {
       return List.of(v1.get());
     }
