@@ -18,6 +18,20 @@ trap 'rmdir "$unified/$root/vh" "$unified/$root" 2>/dev/null || true' EXIT
 floor=$("$here/target/vhost_floor" 500 /bin/true "$unified/$root")
 rmdir "$unified/$root"; trap - EXIT
 
+# crun_runs BUNDLE ID: microseconds per `crun run` of BUNDLE (100 runs, after one that must succeed), or
+# nothing, saying on stderr why crun cannot run here.
+crun_runs() {
+  local n=100 why t0 t1
+  if ! why=$(crun --cgroup-manager=disabled run -b "$1" "$2-0" 2>&1 >/dev/null); then
+    echo "crun cannot run on this machine: $why" >&2
+    return 0
+  fi
+  t0=$(date +%s%N)
+  for i in $(seq $n); do crun --cgroup-manager=disabled run -b "$1" "$2-$i" >/dev/null; done
+  t1=$(date +%s%N)
+  echo $(( (t1 - t0) / 1000 / n ))
+}
+
 crun_us=""
 if command -v crun >/dev/null; then
   b=$(mktemp -d /tmp/lmctfy-crun-bundle.XXXXXX)
@@ -35,15 +49,7 @@ c["mounts"] = [m for m in c["mounts"] if m["destination"] == "/proc"]
 c["linux"].pop("maskedPaths", None); c["linux"].pop("readonlyPaths", None)
 json.dump(c, open(p, "w"))
 PY
-  n=100
-  if why=$(crun --cgroup-manager=disabled run -b "$b" "lmctfy-bench-$$-0" 2>&1 >/dev/null); then
-    t0=$(date +%s%N)
-    for i in $(seq $n); do crun --cgroup-manager=disabled run -b "$b" "lmctfy-bench-$$-$i" >/dev/null; done
-    t1=$(date +%s%N)
-    crun_us=$(( (t1 - t0) / 1000 / n ))
-  else
-    echo "crun cannot run on this machine: $why"
-  fi
+  crun_us=$(crun_runs "$b" "lmctfy-bench-$$")
 fi
 
 java -jar "$here/target/benchmarks.jar" VirtualHostBenchmark -rf json -rff "$here/target/vhost.json" \
@@ -85,15 +91,7 @@ c["mounts"] = [m for m in c["mounts"] if m["destination"] in ("/proc", "/dev", "
 c["linux"].pop("maskedPaths", None); c["linux"].pop("readonlyPaths", None)
 json.dump(c, open(p, "w"))
 PY
-  n=100
-  if why=$(crun --cgroup-manager=disabled run -b "$m/bundle" "lmctfy-machine-$$-0" 2>&1 >/dev/null); then
-    t0=$(date +%s%N)
-    for i in $(seq $n); do crun --cgroup-manager=disabled run -b "$m/bundle" "lmctfy-machine-$$-$i" >/dev/null; done
-    t1=$(date +%s%N)
-    mcrun_us=$(( (t1 - t0) / 1000 / n ))
-  else
-    echo "crun cannot run on this machine: $why"
-  fi
+  mcrun_us=$(crun_runs "$m/bundle" "lmctfy-machine-$$")
 fi
 
 java -jar "$here/target/benchmarks.jar" VirtualHostBenchmark -p rootfs="$m/rootfs" -rf json \

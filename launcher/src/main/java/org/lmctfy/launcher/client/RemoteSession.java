@@ -145,7 +145,7 @@ public final class RemoteSession implements Session, Transport {
     }
     try {
       send(req.setId(id).build());
-      return check(f.get());
+      return Transport.check(f.get());
     } catch (ContainerException e) {
       streams.remove(id);
       throw e;
@@ -163,14 +163,6 @@ public final class RemoteSession implements Session, Transport {
   @Override
   public void endStream(long id) {
     streams.remove(id);
-  }
-
-  private static Response check(Response r) throws ContainerException {
-    if (r.getCode() != 0) {
-      StatusCode code = StatusCode.forNumber(r.getCode());
-      throw new ContainerException(code == null ? StatusCode.UNKNOWN : code, r.getMessage());
-    }
-    return r;
   }
 
   private void send(Request r) throws ContainerException {

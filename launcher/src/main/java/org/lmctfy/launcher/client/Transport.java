@@ -2,6 +2,7 @@ package org.lmctfy.launcher.client;
 
 import java.util.function.Consumer;
 import org.lmctfy.api.ContainerException;
+import org.lmctfy.api.StatusCode;
 import org.lmctfy.api.proto.Request;
 import org.lmctfy.api.proto.Response;
 
@@ -15,4 +16,13 @@ public interface Transport {
 
   /** Stops routing events of the stream {@code id}. */
   void endStream(long id);
+
+  /** {@code r}, or its non-OK code and message as a ContainerException (an unknown code as UNKNOWN). */
+  static Response check(Response r) throws ContainerException {
+    if (r.getCode() != 0) {
+      StatusCode code = StatusCode.forNumber(r.getCode());
+      throw new ContainerException(code == null ? StatusCode.UNKNOWN : code, r.getMessage());
+    }
+    return r;
+  }
 }

@@ -5,7 +5,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.lmctfy.api.ContainerException;
-import org.lmctfy.api.StatusCode;
 import org.lmctfy.api.proto.Request;
 import org.lmctfy.api.proto.Response;
 import org.lmctfy.launcher.client.Transport;
@@ -30,7 +29,7 @@ final class LoopbackTransport implements Transport {
 
   @Override
   public Response call(Request.Builder req) throws ContainerException {
-    return check(dispatcher.serve(req.setId(ids.incrementAndGet()).build(), peer, registrations, this::event));
+    return Transport.check(dispatcher.serve(req.setId(ids.incrementAndGet()).build(), peer, registrations, this::event));
   }
 
   @Override
@@ -38,7 +37,7 @@ final class LoopbackTransport implements Transport {
     long id = ids.incrementAndGet();
     streams.put(id, events);
     try {
-      return check(dispatcher.serve(req.setId(id).build(), peer, registrations, this::event));
+      return Transport.check(dispatcher.serve(req.setId(id).build(), peer, registrations, this::event));
     } catch (ContainerException e) {
       streams.remove(id);
       throw e;
@@ -61,13 +60,5 @@ final class LoopbackTransport implements Transport {
   void close() {
     streams.clear();
     Dispatcher.cancelAll(registrations);
-  }
-
-  private static Response check(Response r) throws ContainerException {
-    if (r.getCode() != 0) {
-      StatusCode code = StatusCode.forNumber(r.getCode());
-      throw new ContainerException(code == null ? StatusCode.UNKNOWN : code, r.getMessage());
-    }
-    return r;
   }
 }
