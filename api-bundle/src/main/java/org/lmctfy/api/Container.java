@@ -1,6 +1,7 @@
 package org.lmctfy.api;
 
 import java.util.List;
+import java.util.Optional;
 import org.lmctfy.api.proto.ContainerSpec;
 import org.lmctfy.api.proto.ContainerStats;
 import org.lmctfy.api.proto.EventSpec;
@@ -64,4 +65,18 @@ public interface Container {
 
   /** The pid of the container's init: a virtual host's own, else the system's (1). */
   long initPid() throws ContainerException;
+
+  /**
+   * Whether a process placed into this container now would stop before its first instruction: empty when
+   * its processes run, else the pause that holds them, as the kernel says it (this container's or an
+   * ancestor's, e.g. {@code "FROZEN"}). A client that is about to enter its own threads asks this first: a
+   * thread entered into a paused container stops. Cheaper than {@link #stats} (one resource answers, one
+   * file is read); this default asks the summary stats' freezer state.
+   *
+   * @since 1.1
+   */
+  default Optional<String> pauseState() throws ContainerException {
+    String state = stats(StatsType.SUMMARY).getFreezerState();
+    return state.isEmpty() || state.equals("THAWED") ? Optional.empty() : Optional.of(state);
+  }
 }

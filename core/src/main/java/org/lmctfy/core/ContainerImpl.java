@@ -491,6 +491,15 @@ final class ContainerImpl implements Container {
     });
   }
 
+  /** As a run refuses a paused container: the nearest handlers' pause state (Pausing.refuseRunIfPaused). */
+  @Override
+  public java.util.Optional<String> pauseState() throws ContainerException {
+    return guarded(() -> {
+      api.requireExists(name);
+      return Pausing.pauseState(api.nearestHandlers(name));
+    });
+  }
+
   @Override
   public String toString() {
     return name.toString();

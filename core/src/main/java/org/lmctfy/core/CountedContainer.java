@@ -118,6 +118,11 @@ final class CountedContainer implements Container {
   }
 
   @Override
+  public java.util.Optional<String> pauseState() throws ContainerException {
+    return counts.count("pause_state", container::pauseState);
+  }
+
+  @Override
   public String toString() {
     return container.toString();
   }

@@ -7,7 +7,8 @@ import jnr.ffi.types.size_t;
 import jnr.ffi.types.ssize_t;
 
 /**
- * The C library calls the event loop sleeps on (epoll(7), inotify(7), eventfd(2)), bound by jnr-ffi, which
+ * The C library calls the event loop sleeps on (epoll(7), inotify(7), eventfd(2)) and a destroy waits on
+ * (pidfd_open(2) through syscall(2), poll(2)), bound by jnr-ffi, which
  * comes with jnr-posix (whose own binding has none of them). Public only because jnr-ffi implements it in a
  * class loader of its own; the package is private to the core bundle.
  */
@@ -33,4 +34,9 @@ public interface Libc {
   @ssize_t long write(int fd, @In Pointer buf, @size_t long count);
 
   int close(int fd);
+
+  /** syscall(2) with two integer arguments (pidfd_open). */
+  int syscall(long number, long a, long b);
+
+  int poll(@In @Out Pointer fds, long nfds, int timeoutMs);
 }

@@ -55,15 +55,24 @@ final class Pausing {
    * reports a pause.
    */
   static void refuseRunIfPaused(ContainerName n, List<ResourceHandler> nearest) throws ContainerException {
+    Optional<String> state = pauseState(nearest);
+    if (state.isPresent()) {
+      throw ContainerException.failedPrecondition("Container " + n + " is paused (" + state.get()
+          + "): resume it before running a command");
+    }
+  }
+
+  /** The first pause state that one of {@code nearest} reports (Container.pauseState); empty when none. */
+  static Optional<String> pauseState(List<ResourceHandler> nearest) throws ContainerException {
     for (ResourceHandler h : nearest) {
       if (h instanceof PauseStateCapability) {
         Optional<String> state = ((PauseStateCapability) h).pausedState();
         if (state.isPresent()) {
-          throw ContainerException.failedPrecondition("Container " + n + " is paused (" + state.get()
-              + "): resume it before running a command");
+          return state;
         }
       }
     }
+    return Optional.empty();
   }
 
   /**

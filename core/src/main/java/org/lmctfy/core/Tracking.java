@@ -173,10 +173,16 @@ final class Tracking {
           ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
         }
       }
-      // Sampled, not poll(2) on cgroup.events: the kernel delays that file's notifications to one per 10 ms
-      // (kernel/cgroup/cgroup.c, CGROUP_FILE_NOTIFY_MIN_INTV), far longer than a pid namespace takes to end
-      // (tried: a virtual host's destroy went from ~0.7 to ~10 ms).
-      LockSupport.parkNanos(pause);
+      if (!populated(dir)) {
+        return;
+      }
+      // Waited for on the processes' pidfds (ProcessExits), else sampled; not poll(2) on cgroup.events: the
+      // kernel delays that file's notifications to one per 10 ms (kernel/cgroup/cgroup.c,
+      // CGROUP_FILE_NOTIFY_MIN_INTV), far longer than a pid namespace takes to end (tried: a virtual host's
+      // destroy went from ~0.7 to ~10 ms).
+      if (!ProcessExits.await(subtreeProcesses(dir), TimeUnit.MILLISECONDS.toNanos(20))) {
+        LockSupport.parkNanos(pause);
+      }
       if (!populated(dir)) {
         return;
       }

@@ -71,8 +71,13 @@ class CapabilitiesFakeTreeTest {
                 + " is paused (STOPPED by /a): resume it before running a command");
           });
     }
+    // Container.pauseState answers the same, from the same handlers (what a client asks before entering itself).
+    assertThat(a.pauseState()).contains("STOPPED by /a");
+    assertThat(b.pauseState()).contains("STOPPED by /a");
     a.resume();
     assertThat(stopper.paused).isEmpty();
+    assertThat(a.pauseState()).isEmpty();
+    assertThat(b.pauseState()).isEmpty();
 
     // Its bundle away: pause and resume are UNAVAILABLE, naming it.
     factories.remove(stopper);

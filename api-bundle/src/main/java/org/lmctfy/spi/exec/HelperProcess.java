@@ -362,15 +362,7 @@ public final class HelperProcess {
     // Blocking reads; at the deadline a watchdog closes the channel, which ends a blocked read. (A Selector per
     // request cost an epoll instance, an eventfd and ten system calls on every run.)
     peer.configureBlocking(true);
-    java.util.concurrent.atomic.AtomicBoolean late = new java.util.concurrent.atomic.AtomicBoolean();
-    java.util.concurrent.ScheduledFuture<?> watchdog = Watchdog.EXECUTOR.schedule(() -> {
-      late.set(true);
-      try {
-        peer.close();
-      } catch (IOException e) {
-        // closing is all it can do
-      }
-    }, START_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+    Watchdog.Deadline watchdog = Watchdog.arm(peer, START_TIMEOUT_MS);
     try {
       while (buf.hasRemaining()) {
         int n;
@@ -378,7 +370,7 @@ public final class HelperProcess {
           n = peer.read(buf);
         } catch (java.nio.channels.ClosedChannelException e) {
           boolean interrupted = e instanceof java.nio.channels.ClosedByInterruptException;
-          if (!late.get() && !interrupted) {
+          if (!watchdog.late() && !interrupted) {
             throw e;
           }
           Report partial = Report.parse(new String(buf.array(), 0, buf.position(), StandardCharsets.UTF_8));
@@ -386,7 +378,7 @@ public final class HelperProcess {
           if (partial.pid() > 0) {
             ProcessHandle.of(partial.pid()).ifPresent(ProcessHandle::destroyForcibly);
           }
-          if (interrupted && !late.get()) {
+          if (interrupted && !watchdog.late()) {
             throw new ContainerException(StatusCode.CANCELLED, "Cannot run " + command + ": the calling thread was"
                 + " interrupted while it started; the helper was killed");
           }
@@ -398,26 +390,92 @@ public final class HelperProcess {
         }
       }
     } finally {
-      watchdog.cancel(false);
+      watchdog.cancel();
     }
     return Report.parse(new String(buf.array(), 0, buf.position(), StandardCharsets.UTF_8));
   }
 
-  /** One daemon thread, only while deadlines are pending, that ends helper reads which take too long. */
-  private static final class Watchdog {
-    static final java.util.concurrent.ScheduledThreadPoolExecutor EXECUTOR = create();
+  /**
+   * Ends helper reads that take too long: one daemon thread, alive only while deadlines are pending (and a while
+   * after), that looks at them every {@link #TICK_MS}. Arming and cancelling a deadline touch a concurrent set
+   * and wake no thread: a ScheduledThreadPoolExecutor woke its worker at every schedule and cancel, two context
+   * switches per command on the path of every run. Deadlines are kept to within a tick.
+   */
+  static final class Watchdog {
+    static final long TICK_MS = 100;
+    /** How long the thread stays without deadlines before it ends. */
+    static final long IDLE_MS = 10_000;
+    private static final java.util.Set<Deadline> PENDING = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private static final java.util.concurrent.atomic.AtomicBoolean RUNNING =
+        new java.util.concurrent.atomic.AtomicBoolean();
 
-    private static java.util.concurrent.ScheduledThreadPoolExecutor create() {
-      java.util.concurrent.ScheduledThreadPoolExecutor e = new java.util.concurrent.ScheduledThreadPoolExecutor(1,
-          r -> {
-            Thread t = new Thread(r, "lmctfy-exec-deadline");
-            t.setDaemon(true);
-            return t;
-          });
-      e.setRemoveOnCancelPolicy(true);
-      e.setKeepAliveTime(10, TimeUnit.SECONDS);
-      e.allowCoreThreadTimeOut(true);
-      return e;
+    /** A pending deadline: at {@code at} its channel is closed (which ends a read blocked on it). */
+    static final class Deadline {
+      private final java.nio.channels.Channel channel;
+      private final long at;
+      private volatile boolean late;
+
+      private Deadline(java.nio.channels.Channel channel, long at) {
+        this.channel = channel;
+        this.at = at;
+      }
+
+      /** Whether the deadline passed and closed the channel. */
+      boolean late() {
+        return late;
+      }
+
+      void cancel() {
+        PENDING.remove(this);
+      }
+
+      private void expire() {
+        late = true;
+        PENDING.remove(this);
+        try {
+          channel.close();
+        } catch (IOException e) {
+          // closing is all it can do
+        }
+      }
+    }
+
+    static Deadline arm(java.nio.channels.Channel channel, long timeoutMs) {
+      Deadline d = new Deadline(channel, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs));
+      PENDING.add(d);
+      if (!RUNNING.get() && RUNNING.compareAndSet(false, true)) {
+        Thread t = new Thread(Watchdog::run, "lmctfy-exec-deadline");
+        t.setDaemon(true);
+        t.start();
+      }
+      return d;
+    }
+
+    private static void run() {
+      long idleSince = System.nanoTime();
+      while (true) {
+        try {
+          Thread.sleep(TICK_MS);
+        } catch (InterruptedException e) {
+          // a daemon thread nobody interrupts; go on looking
+        }
+        long now = System.nanoTime();
+        for (Deadline d : PENDING) {
+          if (now - d.at >= 0) {
+            d.expire();
+          }
+        }
+        if (!PENDING.isEmpty()) {
+          idleSince = now;
+        } else if (now - idleSince > TimeUnit.MILLISECONDS.toNanos(IDLE_MS)) {
+          RUNNING.set(false);
+          // a deadline armed meanwhile saw RUNNING true and started no thread: this one goes on
+          if (PENDING.isEmpty() || !RUNNING.compareAndSet(false, true)) {
+            return;
+          }
+          idleSince = now;
+        }
+      }
     }
   }
 

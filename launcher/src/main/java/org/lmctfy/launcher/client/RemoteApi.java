@@ -153,9 +153,9 @@ public final class RemoteApi implements ContainerApi {
      * core refuses it (a pause racing this check is caught by the helper's start deadline).
      */
     private void refusePaused() throws ContainerException {
-      String state = stats(StatsType.SUMMARY).getFreezerState();
-      if (!state.isEmpty() && !state.equals("THAWED")) {
-        throw ContainerException.failedPrecondition("Container " + name + " is paused (" + state
+      java.util.Optional<String> state = pauseState();
+      if (state.isPresent()) {
+        throw ContainerException.failedPrecondition("Container " + name + " is paused (" + state.get()
             + "): resume it before running a command");
       }
     }
@@ -300,6 +300,20 @@ public final class RemoteApi implements ContainerApi {
     @Override
     public long initPid() throws ContainerException {
       return session.call(Request.newBuilder().setInitPid(named())).getPid();
+    }
+
+    @Override
+    public java.util.Optional<String> pauseState() throws ContainerException {
+      String state;
+      try {
+        state = session.call(Request.newBuilder().setPauseState(named())).getName();
+      } catch (ContainerException e) {
+        if (e.code() == StatusCode.INVALID_ARGUMENT && e.getMessage().contains("names no call")) {
+          return Container.super.pauseState(); // an lmctfyd before this request: from the summary stats
+        }
+        throw e;
+      }
+      return state.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(state);
     }
   }
 }

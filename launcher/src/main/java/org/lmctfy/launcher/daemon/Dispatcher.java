@@ -96,6 +96,7 @@ final class Dispatcher {
           req.getRun().getSpec()));
       case SPEC -> out.setSpec(api.get(absolute(req.getSpec().getName())).spec());
       case INIT_PID -> out.setPid(api.get(absolute(req.getInitPid().getName())).initPid());
+      case PAUSE_STATE -> out.setName(api.get(absolute(req.getPauseState().getName())).pauseState().orElse(""));
       case LIST -> {
         ListRequest l = req.getList();
         Container c = api.get(absolute(l.getName()));
@@ -218,7 +219,7 @@ final class Dispatcher {
         }
       }
       default -> requireOwner(peer, ContainerName.of(absolute(nameOf(req))), switch (req.getCallCase()) {
-        case EXISTS, SPEC, LIST, STATS, NOTIFY, INIT_PID -> "see";
+        case EXISTS, SPEC, LIST, STATS, NOTIFY, INIT_PID, PAUSE_STATE -> "see";
         case KILL_ALL -> "kill the processes of";
         default -> req.getCallCase().name().toLowerCase();
       });
@@ -232,6 +233,7 @@ final class Dispatcher {
       case UPDATE -> req.getUpdate().getName();
       case SPEC -> req.getSpec().getName();
       case INIT_PID -> req.getInitPid().getName();
+      case PAUSE_STATE -> req.getPauseState().getName();
       case LIST -> req.getList().getName();
       case PAUSE -> req.getPause().getName();
       case RESUME -> req.getResume().getName();

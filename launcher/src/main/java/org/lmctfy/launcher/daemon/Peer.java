@@ -15,8 +15,74 @@ public record Peer(long uid, long gid) {
   }
 
   static Peer of(SocketChannel ch) throws IOException {
+    Peer numeric = Numeric.of(ch);
+    return numeric != null ? numeric : named(ch);
+  }
+
+  /** By the JDK's SO_PEERCRED option, which names the user and group (turned back into numbers here). */
+  static Peer named(SocketChannel ch) throws IOException {
     UnixDomainPrincipal p = ch.getOption(ExtendedSocketOptions.SO_PEERCRED);
     return new Peer(USERS.id(p.user().getName()), GROUPS.id(p.group().getName()));
+  }
+
+  /**
+   * SO_PEERCRED's numbers as the kernel gives them, by getsockopt(2) on the connection's descriptor: the JDK's
+   * option answers names, for which it reads /etc/passwd and /etc/group through NSS on every connection
+   * (about fifteen system calls, and the names are then turned back into numbers). The descriptor's number
+   * is the JDK's internal; bin/lmctfyd opens the package for it ({@code --add-opens
+   * java.base/sun.nio.ch=ALL-UNNAMED}); without that (an embedding, a test) the JDK's option is used.
+   */
+  static final class Numeric {
+    private Numeric() {}
+
+    /** getsockopt(2), bound by jnr-ffi (jnr-posix's binding has none). */
+    public interface Sockets {
+      int getsockopt(int fd, int level, int optname, @jnr.ffi.annotations.Out jnr.ffi.Pointer optval,
+          @jnr.ffi.annotations.In @jnr.ffi.annotations.Out jnr.ffi.byref.IntByReference optlen);
+    }
+
+    private static final int SOL_SOCKET = 1;
+    private static final int SO_PEERCRED = 17;
+    private static final java.lang.reflect.Method FD_VAL = fdVal();
+    private static final Sockets SOCKETS = FD_VAL == null ? null : sockets();
+
+    private static java.lang.reflect.Method fdVal() {
+      try {
+        java.lang.reflect.Method m = Class.forName("sun.nio.ch.SocketChannelImpl").getDeclaredMethod("getFDVal");
+        m.setAccessible(true); // fails unless the package is opened to this module
+        return m;
+      } catch (ReflectiveOperationException | RuntimeException e) {
+        return null;
+      }
+    }
+
+    private static Sockets sockets() {
+      try {
+        return jnr.ffi.LibraryLoader.create(Sockets.class).load("c");
+      } catch (LinkageError | RuntimeException e) {
+        return null;
+      }
+    }
+
+    /** The peer's credentials, or null when this way is not open here. */
+    static Peer of(SocketChannel ch) {
+      if (SOCKETS == null || !FD_VAL.getDeclaringClass().isInstance(ch)) {
+        return null;
+      }
+      int fd;
+      try {
+        fd = (Integer) FD_VAL.invoke(ch);
+      } catch (ReflectiveOperationException | RuntimeException e) {
+        return null;
+      }
+      jnr.ffi.Runtime runtime = jnr.ffi.Runtime.getRuntime(SOCKETS);
+      jnr.ffi.Pointer ucred = jnr.ffi.Memory.allocateDirect(runtime, 12); // struct ucred: pid, uid, gid
+      jnr.ffi.byref.IntByReference len = new jnr.ffi.byref.IntByReference(12);
+      if (SOCKETS.getsockopt(fd, SOL_SOCKET, SO_PEERCRED, ucred, len) != 0 || len.getValue() != 12) {
+        return null;
+      }
+      return new Peer(Integer.toUnsignedLong(ucred.getInt(4)), Integer.toUnsignedLong(ucred.getInt(8)));
+    }
   }
 
   private static final Ids USERS = new Ids(new File("/etc/passwd"), "user");

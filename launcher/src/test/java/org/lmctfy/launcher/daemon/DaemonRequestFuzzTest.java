@@ -102,6 +102,7 @@ class DaemonRequestFuzzTest {
       case UPDATE -> owned(api, req.getUpdate().getName(), false);
       case SPEC -> owned(api, req.getSpec().getName(), false);
       case INIT_PID -> owned(api, req.getInitPid().getName(), false);
+      case PAUSE_STATE -> owned(api, req.getPauseState().getName(), false);
       case LIST -> owned(api, req.getList().getName(), false);
       case PAUSE -> owned(api, req.getPause().getName(), false);
       case RESUME -> owned(api, req.getResume().getName(), false);

@@ -202,6 +202,12 @@ final class InMemoryContainerApi implements ContainerApi, Dispatcher.Api {
     }
 
     @Override
+    public java.util.Optional<String> pauseState() throws ContainerException {
+      live();
+      return paused ? java.util.Optional.of("FROZEN") : java.util.Optional.empty();
+    }
+
+    @Override
     public ContainerStats stats(StatsType type) throws ContainerException {
       live();
       return ContainerStats.getDefaultInstance();
