@@ -60,11 +60,11 @@ public class VersioningIT {
     // Controllers implement @ConsumerType interfaces only: any 1.x from the one they were built against (1.2).
     for (String c : InFramework.CONTROLLERS.keySet()) {
       assertEquals(c, "[1.2,2)", importOf(bundle(c), "org.lmctfy.spi"));
-      // ...and use the API as clients.
-      assertEquals(c, "[1.0,2)", importOf(bundle(c), "org.lmctfy.api"));
+      // ...and use the API as clients: any 1.x from the one they were built against (1.1).
+      assertEquals(c, "[1.1,2)", importOf(bundle(c), "org.lmctfy.api"));
     }
     // The core provides ContainerApi (@ProviderType).
-    assertEquals("[1.0,1.1)", importOf(bundle("org.lmctfy.core"), "org.lmctfy.api"));
+    assertEquals("[1.1,1.2)", importOf(bundle("org.lmctfy.core"), "org.lmctfy.api"));
   }
 
   /** A bundle made here: a manifest and optionally the SPI's classes. */
