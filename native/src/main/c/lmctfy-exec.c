@@ -61,6 +61,8 @@
  *               need --unshare net) and rootfs.h's (--rootfs, --bind; --rootfs needs
  *               --unshare mnt and mounts /proc inside the rootfs instead of --mount-proc's). A failure of
  *               the setup is reported like any other and the init exits (its namespaces go with it).
+ *               --spawn <socket> (spawn.h): the init also starts the container's own commands, requested
+ *               on <socket> (bound here before any namespace changes, 0600).
  *   --serve     a server of helpers (see serve() below): one process forked per request.
  */
 #define _GNU_SOURCE
@@ -87,6 +89,7 @@
 #include "network.h"
 #include "report.h"
 #include "rootfs.h"
+#include "spawn.h"
 
 #define MAX_CGROUPS 64
 #define MAX_ENV 1024
@@ -356,6 +359,7 @@ static int helper_main(int argc, char **argv) {
   int detached = 0;
   int hold = 0;
   int init = 0;
+  const char *spawn = NULL;
   struct ns_request ns;
   ns_request_init(&ns);
   int i = 1;
@@ -391,6 +395,7 @@ static int helper_main(int argc, char **argv) {
       hold = 1;
     } else if (strcmp(argv[i], "--init") == 0) {
       init = 1;
+
     } else {
       fail(EINVAL, "arguments: unknown option %s", argv[i]);
     }
@@ -407,6 +412,10 @@ static int helper_main(int argc, char **argv) {
       int used = net_option(net, argc, argv, o);
       if (used == 0) {
         used = fs_option(fs, argc, argv, o);
+      }
+      if (used == 0 && strcmp(argv[o], "--spawn") == 0 && o + 1 < argc) {
+        spawn = argv[o + 1]; /* spawn.h: the init starts the container's commands on this socket */
+        used = 2;
       }
       if (used == 0) {
         fail(EINVAL, "arguments: --init takes no command, only setup options; unknown: %s", argv[o]);
@@ -440,6 +449,8 @@ static int helper_main(int argc, char **argv) {
     join_cgroup(cgroups[c]);
   }
   ns_join(&ns);
+  /* Bound here, in the caller's mount namespace (a rootfs hides the path later); listened on by the init. */
+  int spawn_fd = spawn != NULL ? spawn_bind(spawn) : -1;
   if (net != NULL) {
     net_before_unshare(net); /* still in the caller's network namespace */
   }
@@ -467,13 +478,26 @@ static int helper_main(int argc, char **argv) {
     fail(errno, "chdir %s: %s", cwd, strerror(errno));
   }
   if (init) {
+    /* Listened on here, by PID 1 itself (a connecting caller's SO_PEERCRED names the init), and before the
+     * status socket ends: the caller's next run may connect as soon as the create returns. */
+    if (spawn_fd >= 0 && listen(spawn_fd, 16) < 0) {
+      fail(errno, "listening on the spawn socket %s: %s", spawn, strerror(errno));
+    }
     /* lmctfy-nsinit's code without its exec: the status socket ends here, as an execve would end it */
     release_status();
-    if (close_range(3, ~0U, 0) < 0 && errno != ENOSYS) {
+    if (spawn_fd >= 0 && spawn_fd != 3) { /* the spawn socket is kept as descriptor 3, everything else goes */
+      if (dup3(spawn_fd, 3, O_CLOEXEC) < 0) {
+        perror("lmctfy-exec --init: keeping the spawn socket");
+        spawn_fd = -1;
+      } else {
+        spawn_fd = 3;
+      }
+    }
+    if (close_range(spawn_fd >= 0 ? 4 : 3, ~0U, 0) < 0 && errno != ENOSYS) {
       perror("lmctfy-exec --init: close_range");
     }
     set_title("lmctfy-nsinit");
-    return nsinit_run();
+    return spawn_fd >= 0 ? spawn_serve(spawn_fd) : nsinit_run();
   }
   close_other_fds();
   if (restore_signals) {

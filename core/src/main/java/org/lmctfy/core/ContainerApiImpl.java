@@ -132,6 +132,11 @@ public final class ContainerApiImpl implements ContainerApi, AutoCloseable {
     }
   }
 
+  /** Where the init of virtual host {@code n} takes spawn requests (InitSpawn); null when none can. */
+  Path spawnSocket(ContainerName n) {
+    return InitSpawn.socket(stateDir, tree.root(), n);
+  }
+
   ExecHelper execHelper() {
     return execHelper;
   }

@@ -214,9 +214,40 @@ final class ContainerImpl implements Container {
     api.requireExists(name);
     List<ResourceHandler> nearest = api.nearestHandlers(name);
     Pausing.refuseRunIfPaused(name, nearest);
+    java.util.Map<String, Path> join = ProcessShaping.namespaces(api, name);
+    RunSpec s = spec == null ? RunSpec.getDefaultInstance() : spec;
+    if (!join.isEmpty()) {
+      // In the container that holds the init: the init starts it (InitSpawn), in every namespace and cgroup.
+      long init = initOf(join);
+      java.util.OptionalLong spawned = init > 0 ? InitSpawn.start(api.spawnSocket(name), init, command, s)
+          : java.util.OptionalLong.empty();
+      if (spawned.isPresent()) {
+        return spawned.getAsLong();
+      }
+    }
     List<Path> dirs = placementDirs(nearest);
-    return api.execHelper().start(dirs, ExecHelper.joining(ProcessShaping.namespaces(api, name)), command,
-        spec == null ? RunSpec.getDefaultInstance() : spec, null, null);
+    return api.execHelper().start(dirs, ExecHelper.joining(join), command, s, null, null);
+  }
+
+  /** The process whose namespaces are joined (/proc/<pid>/ns/<type>), or 0 when they are not named so. */
+  private static long initOf(java.util.Map<String, Path> join) {
+    long pid = 0;
+    for (Path p : join.values()) {
+      if (p.getNameCount() != 4 || !p.startsWith("/proc") || !p.getName(2).toString().equals("ns")) {
+        return 0;
+      }
+      long this_;
+      try {
+        this_ = Long.parseLong(p.getName(1).toString());
+      } catch (NumberFormatException e) {
+        return 0;
+      }
+      if (pid != 0 && pid != this_) {
+        return 0; // namespaces of several processes: not one init's
+      }
+      pid = this_;
+    }
+    return pid;
   }
 
   /**

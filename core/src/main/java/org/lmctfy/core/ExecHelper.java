@@ -142,15 +142,21 @@ final class ExecHelper {
    * ({@code --init}): the same program, without an exec; the rest of {@code argv} are its setup options.
    */
   long startInit(List<Path> cgroupDirs, List<String> argv, Set<String> unshare, Optional<String> hostname,
-      boolean mountProc) throws ContainerException {
+      boolean mountProc, Path spawn) throws ContainerException {
     Set<NamespaceType> types = EnumSet.noneOf(NamespaceType.class);
     for (String u : unshare) {
       types.add(NamespaceType.valueOf(u.toUpperCase(Locale.ROOT)));
     }
     Namespaces ns = Namespaces.creating(types, hostname.orElse(null), mountProc);
     if (!argv.isEmpty() && types.contains(NamespaceType.PID) && argv.get(0).equals(program(NSINIT).toString())) {
-      // lmctfy-nsinit's arguments are the setup of its namespaces (network, filesystem), done in PID 1
-      return server().startInit(cgroupDirs, ns, argv.subList(1, argv.size()));
+      // lmctfy-nsinit's arguments are the setup of its namespaces (network, filesystem), done in PID 1; with
+      // --spawn the init also starts the container's own commands (InitSpawn)
+      List<String> setup = new java.util.ArrayList<>(argv.subList(1, argv.size()));
+      if (spawn != null) {
+        setup.add("--spawn");
+        setup.add(spawn.toString());
+      }
+      return server().startInit(cgroupDirs, ns, setup);
     }
     return server().start(cgroupDirs, ns, argv, RunSpec.newBuilder().setFdPolicy(RunSpec.FdPolicy.DETACHED)
         .build(), null, null);

@@ -169,6 +169,7 @@ final class Lifecycle {
     try {
       // A controller that failed half-way (or went away in a swap) may have left its cgroup.
       sweep(tracking, n);
+      InitSpawn.delete(api.spawnSocket(n)); // an init started and killed with the cgroups
       api.state().delete(n);
       intents.delete(n, Intents.Op.CREATE);
     } catch (ContainerException | RuntimeException e) {
@@ -367,6 +368,7 @@ final class Lifecycle {
       api.state().delete(n);
       CrashPoint.at("destroy.record-deleted");
       tracking.rmdir(n);
+      InitSpawn.delete(api.spawnSocket(n)); // a virtual host's init took commands there; it is gone
       CrashPoint.at("destroy.tracking-removed");
       if (n.equals(top)) {
         intents.delete(n, Intents.Op.DESTROY);

@@ -119,7 +119,11 @@ final class ProcessShaping {
     public long start(List<String> argv, Set<String> unshare, Optional<String> hostname, boolean mountProc)
         throws ContainerException {
       List<Path> dirs = new ContainerImpl(api, n).placementDirs();
-      return api.execHelper().startInit(dirs, argv, unshare, hostname, mountProc);
+      Path spawn = unshare.contains("pid") ? api.spawnSocket(n) : null; // its init then starts n's commands
+      if (spawn != null) {
+        InitSpawn.prepare(spawn);
+      }
+      return api.execHelper().startInit(dirs, argv, unshare, hostname, mountProc, spawn);
     }
 
     @Override

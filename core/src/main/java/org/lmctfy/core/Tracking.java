@@ -164,37 +164,47 @@ final class Tracking {
     long pause = TimeUnit.MICROSECONDS.toNanos(50);
     long unfreezeAt = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(100);
     boolean unfrozen = false;
-    while (true) {
-      if (cgroupKill) {
-        // Documentation/admin-guide/cgroup-v2.rst, "cgroup.kill": kills the whole subtree atomically.
-        ControlFiles.write(dir, "cgroup.kill", "1");
-      } else {
-        for (long pid : subtreeProcesses(dir)) {
-          ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+    long emptySince = 0;
+    // Opened before the kill (ProcessExits): a pid namespace's init leaves the cgroup before its namespace has
+    // ended. Not poll(2) on cgroup.events: the kernel delays that file's notifications to one per 10 ms
+    // (kernel/cgroup/cgroup.c, CGROUP_FILE_NOTIFY_MIN_INTV), far longer than a pid namespace takes to end
+    // (tried: a virtual host's destroy went from ~0.7 to ~10 ms).
+    try (ProcessExits exits = ProcessExits.open(subtreeProcesses(dir))) {
+      while (true) {
+        if (cgroupKill) {
+          // Documentation/admin-guide/cgroup-v2.rst, "cgroup.kill": kills the whole subtree atomically.
+          ControlFiles.write(dir, "cgroup.kill", "1");
+        } else {
+          for (long pid : subtreeProcesses(dir)) {
+            ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+          }
         }
+        boolean ended = exits.await(Math.min(TimeUnit.MILLISECONDS.toNanos(20), deadline - System.nanoTime()));
+        if (!exits.supported() || ended) {
+          if (!populated(dir)) {
+            return;
+          }
+          LockSupport.parkNanos(pause); // sampled; or forked before the kill, after the listing: dying too
+        }
+        if (!populated(dir)) {
+          // Every process left the cgroup, some listed one has not ended its exit yet (an init reaping its
+          // namespace): waited for above, at most a while longer.
+          emptySince = emptySince == 0 ? System.nanoTime() : emptySince;
+          if (System.nanoTime() - emptySince > TimeUnit.SECONDS.toNanos(2)) {
+            return;
+          }
+          continue;
+        }
+        if (!unfrozen && System.nanoTime() > unfreezeAt) {
+          unfrozen = true;
+          unfreeze.run();
+        }
+        if (System.nanoTime() > deadline) {
+          throw ContainerException.failedPrecondition("Processes " + subtreeProcesses(dir) + " of container "
+              + name + " survived SIGKILL for " + KILL_TIMEOUT_MS + " ms. Some may be unkillable");
+        }
+        pause = Math.min(pause * 3 / 2, TimeUnit.MILLISECONDS.toNanos(20)); // a pid namespace ends in ~0.5 ms
       }
-      if (!populated(dir)) {
-        return;
-      }
-      // Waited for on the processes' pidfds (ProcessExits), else sampled; not poll(2) on cgroup.events: the
-      // kernel delays that file's notifications to one per 10 ms (kernel/cgroup/cgroup.c,
-      // CGROUP_FILE_NOTIFY_MIN_INTV), far longer than a pid namespace takes to end (tried: a virtual host's
-      // destroy went from ~0.7 to ~10 ms).
-      if (!ProcessExits.await(subtreeProcesses(dir), TimeUnit.MILLISECONDS.toNanos(20))) {
-        LockSupport.parkNanos(pause);
-      }
-      if (!populated(dir)) {
-        return;
-      }
-      if (!unfrozen && System.nanoTime() > unfreezeAt) {
-        unfrozen = true;
-        unfreeze.run();
-      }
-      if (System.nanoTime() > deadline) {
-        throw ContainerException.failedPrecondition("Processes " + subtreeProcesses(dir) + " of container "
-            + name + " survived SIGKILL for " + KILL_TIMEOUT_MS + " ms. Some may be unkillable");
-      }
-      pause = Math.min(pause * 3 / 2, TimeUnit.MILLISECONDS.toNanos(20)); // a pid namespace ends in ~0.5 ms
     }
   }
 

@@ -225,7 +225,7 @@ public class VirtualHostSwapIT {
     return found;
   }
 
-  /** The processes a run's helper and command leave once they end: the init and the long-lived command's. */
+  /** The processes left once the runs' short commands end: the init and the long-lived commands. */
   private static void awaitSettled(Container vh, List<Long> expected) throws Exception {
     await("only " + expected + " left in " + vh.name(), 10_000, () -> {
       List<Long> now = new ArrayList<>(vh.listProcesses(ListPolicy.SELF));
@@ -260,9 +260,10 @@ public class VirtualHostSwapIT {
     inside.add(otherInit);
     ContainerSpec specBefore = vh.spec();
     assertEquals(HOSTNAME, specBefore.getVirtualHost().getVirtualHostname());
-    // The helper that stays as the sleep's parent outside the namespaces is in the container too.
-    long helper = ProcessHandle.of(sleeper).flatMap(ProcessHandle::parent).map(ProcessHandle::pid).orElseThrow();
-    List<Long> settled = new ArrayList<>(List.of(init, sleeper, helper));
+    // A run in the virtual host itself is started by its init (core InitSpawn): the init is the sleep's parent.
+    assertEquals("the sleep is the init's child", init,
+        (long) ProcessHandle.of(sleeper).flatMap(ProcessHandle::parent).map(ProcessHandle::pid).orElseThrow());
+    List<Long> settled = new ArrayList<>(List.of(init, sleeper));
     Collections.sort(settled);
     awaitSettled(vh, settled);
     // A host process: enter would have to move it into a virtual host without its namespaces.
@@ -371,9 +372,9 @@ public class VirtualHostSwapIT {
       // enter works again: a thread already inside may be entered; a host one is refused as before.
       vh.enter(List.of(sleeper));
       assertEquals(swap, StatusCode.FAILED_PRECONDITION, failure(() -> vh.enter(List.of(host.pid()))).code());
-      long lateHelper = ProcessHandle.of(late).flatMap(ProcessHandle::parent).map(ProcessHandle::pid).orElseThrow();
+      assertEquals(swap + ": the late sleep is the init's child", init,
+          (long) ProcessHandle.of(late).flatMap(ProcessHandle::parent).map(ProcessHandle::pid).orElseThrow());
       settled.add(late);
-      settled.add(lateHelper);
       Collections.sort(settled);
       awaitSettled(vh, settled);
       timings.add(String.format("%s: bundle back (start, update+refresh+start, install+start) in %.1f ms, factory"

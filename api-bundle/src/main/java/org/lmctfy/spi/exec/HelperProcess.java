@@ -242,7 +242,14 @@ public final class HelperProcess {
   }
 
   /** Everything checked before a helper is asked for: the command, the RunSpec, the namespaces. */
-  static void validate(List<String> command, RunSpec spec, Namespaces namespaces) throws ContainerException {
+  /**
+   * Refuses what no start can do: a bad command (checkCommand), an UNKNOWN fd policy, a console or an AppArmor
+   * profile (UNIMPLEMENTED), a hostname with a NUL. Public for starts that do not go through a helper (a
+   * virtual host's init, core {@code InitSpawn}).
+   *
+   * @since spi.exec 1.3
+   */
+  public static void validate(List<String> command, RunSpec spec, Namespaces namespaces) throws ContainerException {
     checkCommand(command);
     if (namespaces == null) {
       throw ContainerException.invalidArgument("No namespaces given: use Namespaces.NONE for the caller's");

@@ -127,6 +127,86 @@ class VirtualHostKernelTest {
     assertThat(k.leftovers()).isEmpty();
   }
 
+  /** The lines of {@code file} once it has {@code n} of them (bounded). */
+  private static List<String> awaitLines(Path file, int n) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (true) {
+      List<String> lines = Files.exists(file) ? Files.readAllLines(file) : List.of();
+      if (lines.size() >= n) {
+        return lines;
+      }
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError(file + " has " + lines);
+      }
+      Thread.sleep(10);
+    }
+  }
+
+  private static String statusLine(long pid, String key) throws Exception {
+    return Files.readAllLines(Path.of("/proc/" + pid + "/status")).stream().filter(l -> l.startsWith(key + ":"))
+        .findFirst().orElseThrow().substring(key.length() + 1).strip();
+  }
+
+  /**
+   * A run in the virtual host itself is started by its init (InitSpawn): the command is the init's child,
+   * with this process's stdio under INHERIT, and the pid returned is the command's as this process sees it.
+   * A subcontainer's run, and one whose spawn socket is gone, go through the exec helper (a relay outside
+   * the pid namespace is the parent). Destroy removes the socket.
+   */
+  @Test
+  void theInitStartsItsOwnContainersCommandsAndTheHelperTheRest() throws Exception {
+    Container vh = k.api.create("/vh", spec("virtual_host {}"));
+    long init = vh.initPid();
+    Path socket = k.stateDir.resolve("spawn").resolve(k.root.substring(1).replace('/', ':')).resolve("vh.sock");
+    assertThat(socket).exists();
+    assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(socket)))
+        .as("root's only").endsWith("------");
+
+    Path out = tmp.resolve("inherit");
+    long pid = vh.run(List.of("/bin/sh", "-c", "x=$(readlink /proc/$$/fd/1); echo \"$x\" > " + out + "; grep PPid /proc/$$/status"
+        + " >> " + out + "; echo $$ >> " + out + "; exec sleep 60"),
+        RunSpec.newBuilder().setFdPolicy(RunSpec.FdPolicy.INHERIT).build());
+    started.add(pid);
+    List<String> lines = awaitLines(out, 3);
+    assertThat(lines.get(0)).as("its stdout is this JVM's")
+        .isEqualTo(Files.readSymbolicLink(Path.of("/proc/self/fd/1")).toString());
+    assertThat(lines.get(1)).as("its parent, inside: the init").matches("PPid:\\s+1");
+    assertThat(statusLine(pid, "PPid")).as("its parent, seen from here").isEqualTo(Long.toString(init));
+    assertThat(statusLine(pid, "NSpid")).as("the pid returned is the command's").isEqualTo(pid + "\t" + lines.get(2));
+    assertThat(vh.listProcesses(ListPolicy.SELF)).contains(init, pid);
+
+    Path detached = tmp.resolve("detached");
+    long d = vh.run(List.of("/bin/sh", "-c", "x=$(readlink /proc/$$/fd/1); echo \"$x\" > " + detached + "; exec sleep 60"), DETACHED);
+    started.add(d);
+    assertThat(awaitLines(detached, 1)).containsExactly("/dev/null");
+    assertThat(statusLine(d, "PPid")).isEqualTo(Long.toString(init));
+
+    Container sub = k.api.create("/vh/sub", spec(""));
+    Path inSub = tmp.resolve("sub");
+    started.add(sub.run(List.of("/bin/sh", "-c", "grep PPid /proc/$$/status > " + inSub + "; exec sleep 60"),
+        DETACHED));
+    assertThat(awaitLines(inSub, 1)).as("a relay outside the pid namespace is its parent")
+        .containsExactly("PPid:\t0");
+
+    Files.delete(socket); // e.g. a state directory wiped under a running daemon: the exec helper still works
+    Path helped = tmp.resolve("helped");
+    started.add(vh.run(List.of("/bin/sh", "-c", "grep PPid /proc/$$/status > " + helped + "; exec sleep 60"),
+        DETACHED));
+    assertThat(awaitLines(helped, 1)).containsExactly("PPid:\t0");
+
+    k.api.destroy(vh);
+    assertThat(deadOrZombie(init)).isTrue();
+    assertThat(k.leftovers()).isEmpty();
+    Container again = k.api.create("/vh", spec("virtual_host {}"));
+    assertThat(socket).as("a new virtual host of the name binds its own").exists();
+    Path fresh = tmp.resolve("fresh");
+    started.add(again.run(List.of("/bin/sh", "-c", "grep PPid /proc/$$/status > " + fresh + "; exec sleep 60"),
+        DETACHED));
+    assertThat(awaitLines(fresh, 1)).containsExactly("PPid:\t1");
+    k.api.destroy(again);
+    assertThat(socket).as("destroy removes the socket").doesNotExist();
+  }
+
   @Test
   void theInitReapsOrphans() throws Exception {
     Container vh = k.api.create("/vh", spec("virtual_host {}"));
