@@ -158,7 +158,10 @@ final class Tracking {
     if (!populated(dir)) {
       return;
     }
-    refuseSelf(name);
+    List<Long> listed = subtreeProcesses(dir);
+    if (listed.contains(ProcessHandle.current().pid())) { // the listing the pidfds need answers it (no read of
+      throw holdsCaller(name);                              // /proc/self/cgroup)
+    }
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(KILL_TIMEOUT_MS);
     boolean cgroupKill = hierarchy.unified() && ControlFiles.exists(dir, "cgroup.kill");
     long pause = TimeUnit.MICROSECONDS.toNanos(50);
@@ -169,7 +172,7 @@ final class Tracking {
     // ended. Not poll(2) on cgroup.events: the kernel delays that file's notifications to one per 10 ms
     // (kernel/cgroup/cgroup.c, CGROUP_FILE_NOTIFY_MIN_INTV), far longer than a pid namespace takes to end
     // (tried: a virtual host's destroy went from ~0.7 to ~10 ms).
-    try (ProcessExits exits = ProcessExits.open(subtreeProcesses(dir))) {
+    try (ProcessExits exits = ProcessExits.open(listed)) {
       while (true) {
         if (cgroupKill) {
           // Documentation/admin-guide/cgroup-v2.rst, "cgroup.kill": kills the whole subtree atomically.
@@ -254,6 +257,11 @@ final class Tracking {
   }
 
   /** Refuses to kill a subtree that holds the calling process itself. */
+  private static ContainerException holdsCaller(ContainerName name) {
+    return ContainerException.failedPrecondition("Container " + name
+        + " holds the calling process (" + ProcessHandle.current().pid() + "); it cannot kill itself");
+  }
+
   private void refuseSelf(ContainerName name) throws ContainerException {
     Optional<String> mine = cgroupOf("self");
     if (mine.isPresent()) {
@@ -261,8 +269,7 @@ final class Tracking {
       if (container.isPresent()) {
         ContainerName self = ContainerName.of(container.get());
         if (name.isAncestorOrSelf(self)) {
-          throw ContainerException.failedPrecondition("Container " + name
-              + " holds the calling process (" + ProcessHandle.current().pid() + "); it cannot kill itself");
+          throw holdsCaller(name);
         }
       }
     }
