@@ -16,19 +16,40 @@ static void complain(const char *what) {
   fprintf(stderr, "lmctfy-nsinit: %s: %s\n", what, strerror(errno));
 }
 
-int nsinit_run(void) {
+int nsinit_prepare(sigset_t *all) {
   if (getpid() != 1) {
     fprintf(stderr, "lmctfy-nsinit: runs only as PID 1 of a new pid namespace (lmctfy-exec --unshare pid)\n");
     return 2;
   }
-  sigset_t all;
-  if (sigfillset(&all) < 0 || sigprocmask(SIG_BLOCK, &all, NULL) < 0) {
+  if (sigfillset(all) < 0 || sigprocmask(SIG_BLOCK, all, NULL) < 0) {
     complain("blocking signals");
     return 1;
   }
   if (chdir("/") < 0) { /* keep no directory of the caller's busy */
     complain("chdir /");
     return 1;
+  }
+  return 0;
+}
+
+void nsinit_signal(int sig) {
+  if (sig == SIGCHLD) {
+    /* SIGCHLD does not queue: one may stand for many exits. (Were SIGCHLD ignored, inherited so, the
+     * kernel would reap by itself and waitpid say ECHILD: no zombie either way.) */
+    while (waitpid(-1, NULL, WNOHANG) > 0) {
+    }
+  } else if (sig == SIGTERM || sig == SIGINT) {
+    if (kill(-1, sig) < 0 && errno != ESRCH) { /* ESRCH: nobody else is left */
+      complain("forwarding a signal");
+    }
+  }
+}
+
+int nsinit_run(void) {
+  sigset_t all;
+  int rc = nsinit_prepare(&all);
+  if (rc != 0) {
+    return rc;
   }
   for (;;) {
     siginfo_t info;
@@ -40,15 +61,6 @@ int nsinit_run(void) {
       complain("sigwaitinfo"); /* cannot happen with a valid set; an init that cannot wait would spin */
       return 1;
     }
-    if (sig == SIGCHLD) {
-      /* SIGCHLD does not queue: one may stand for many exits. (Were SIGCHLD ignored, inherited so, the
-       * kernel would reap by itself and waitpid say ECHILD: no zombie either way.) */
-      while (waitpid(-1, NULL, WNOHANG) > 0) {
-      }
-    } else if (sig == SIGTERM || sig == SIGINT) {
-      if (kill(-1, sig) < 0 && errno != ESRCH) { /* ESRCH: nobody else is left */
-        complain("forwarding a signal");
-      }
-    }
+    nsinit_signal(sig);
   }
 }

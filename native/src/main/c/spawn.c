@@ -21,6 +21,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "init.h"
 #include "report.h"
 
 #define SPAWN_MAX_REQUEST 65536
@@ -225,18 +226,10 @@ static void spawn_one(int listener, int signals) {
 }
 
 int spawn_serve(int listener) {
-  if (getpid() != 1) {
-    fprintf(stderr, "lmctfy-nsinit: runs only as PID 1 of a new pid namespace (lmctfy-exec --unshare pid)\n");
-    return 2;
-  }
   sigset_t all;
-  if (sigfillset(&all) < 0 || sigprocmask(SIG_BLOCK, &all, NULL) < 0) {
-    complain("blocking signals");
-    return 1;
-  }
-  if (chdir("/") < 0) {
-    complain("chdir /");
-    return 1;
+  int rc = nsinit_prepare(&all);
+  if (rc != 0) {
+    return rc;
   }
   sigset_t mine;
   sigemptyset(&mine);
@@ -250,7 +243,7 @@ int spawn_serve(int listener) {
   }
   for (;;) {
     struct pollfd p[2] = {{.fd = signals, .events = POLLIN}, {.fd = listener, .events = POLLIN}};
-    if (poll(p, listener >= 0 ? 2 : 1, -1) < 0) {
+    if (poll(p, 2, -1) < 0) {
       if (errno == EINTR) {
         continue;
       }
@@ -260,18 +253,10 @@ int spawn_serve(int listener) {
     if (p[0].revents != 0) {
       struct signalfd_siginfo si;
       while (read(signals, &si, sizeof si) == (ssize_t)sizeof si) {
-        if (si.ssi_signo == SIGCHLD) {
-          /* SIGCHLD does not queue: one may stand for many exits */
-          while (waitpid(-1, NULL, WNOHANG) > 0) {
-          }
-        } else if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT) {
-          if (kill(-1, (int)si.ssi_signo) < 0 && errno != ESRCH) {
-            complain("forwarding a signal");
-          }
-        }
+        nsinit_signal((int)si.ssi_signo);
       }
     }
-    if (listener >= 0 && (p[1].revents & POLLIN)) {
+    if (p[1].revents & POLLIN) {
       spawn_one(listener, signals);
     }
   }

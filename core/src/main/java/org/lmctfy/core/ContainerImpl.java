@@ -236,16 +236,16 @@ final class ContainerImpl implements Container {
       if (p.getNameCount() != 4 || !p.startsWith("/proc") || !p.getName(2).toString().equals("ns")) {
         return 0;
       }
-      long this_;
+      long owner;
       try {
-        this_ = Long.parseLong(p.getName(1).toString());
+        owner = Long.parseLong(p.getName(1).toString());
       } catch (NumberFormatException e) {
         return 0;
       }
-      if (pid != 0 && pid != this_) {
+      if (pid != 0 && pid != owner) {
         return 0; // namespaces of several processes: not one init's
       }
-      pid = this_;
+      pid = owner;
     }
     return pid;
   }
