@@ -510,25 +510,6 @@ static int helper_main(int argc, char **argv) {
   return 127;
 }
 
-/* Reads exactly len bytes (a request); -1 with errno on error or early end of stream (EPROTO). */
-static int read_fully(int fd, char *buf, size_t len) {
-  while (len > 0) {
-    ssize_t n = read(fd, buf, len);
-    if (n < 0 && errno == EINTR) {
-      continue;
-    }
-    if (n <= 0) {
-      if (n == 0) {
-        errno = EPROTO;
-      }
-      return -1;
-    }
-    buf += n;
-    len -= (size_t)n;
-  }
-  return 0;
-}
-
 /*
  * One request of the server, in a process forked for it: the connection becomes the status socket, the
  * request's arguments the helper's. Request: "<bytes>\n" then that many bytes, the arguments each ended by

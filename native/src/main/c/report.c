@@ -69,3 +69,21 @@ void release_status(void) {
     status_fd = -1;
   }
 }
+
+int read_fully(int fd, char *buf, size_t len) {
+  while (len > 0) {
+    ssize_t n = read(fd, buf, len);
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    if (n <= 0) {
+      if (n == 0) {
+        errno = EPROTO;
+      }
+      return -1;
+    }
+    buf += n;
+    len -= (size_t)n;
+  }
+  return 0;
+}

@@ -17,4 +17,9 @@ __attribute__((format(printf, 1, 2))) int report_line(const char *fmt, ...);
 /* Closes this process's copy of the socket (a parent that forked: the child reports from now on). */
 void release_status(void);
 
+#include <stddef.h>
+
+/* Reads exactly len bytes (a request on the socket); -1 with errno on an error or an early end (EPROTO). */
+int read_fully(int fd, char *buf, size_t len);
+
 #endif

@@ -58,22 +58,6 @@ int spawn_bind(const char *path) {
   return fd;
 }
 
-/* Reads exactly len bytes; 0, or -1 on an error or an early end. */
-static int read_all(int fd, char *buf, size_t len) {
-  while (len > 0) {
-    ssize_t n = read(fd, buf, len);
-    if (n < 0 && errno == EINTR) {
-      continue;
-    }
-    if (n <= 0) {
-      return -1;
-    }
-    buf += n;
-    len -= (size_t)n;
-  }
-  return 0;
-}
-
 /*
  * One request, on its connection: "<bytes>\n" then that many bytes of NUL-terminated arguments ([--cwd <dir>]
  * [--env K=V]... [--detach] -- <command> [args]), the first message carrying the caller's stdin, stdout and
@@ -153,8 +137,8 @@ static void spawn_one(int listener, int signals) {
   if (have > (size_t)len) {
     fail(EPROTO, "spawn: more bytes than the request says");
   }
-  if (have < (size_t)len && read_all(conn, buf + got, (size_t)len - have) < 0) {
-    fail(errno ? errno : EPROTO, "spawn: reading the request: %s", strerror(errno));
+  if (have < (size_t)len && read_fully(conn, buf + got, (size_t)len - have) < 0) {
+    fail(errno, "spawn: reading the request: %s", strerror(errno));
   }
   char *body = buf + head;
   if (body[len - 1] != 0) {

@@ -4,7 +4,6 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
-import jnr.ffi.LibraryLoader;
 import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
 import org.lmctfy.api.ContainerException;
@@ -100,7 +99,11 @@ final class EpollWait implements EventWait {
       }
     }
     try {
-      return java.util.Optional.of(new EpollWait(Bound.LIBC, size, offset));
+      Libc libc = Libc.get();
+      if (libc == null) {
+        throw new LinkageError("jnr-ffi cannot bind the C library");
+      }
+      return java.util.Optional.of(new EpollWait(libc, size, offset));
     } catch (LinkageError | RuntimeException | ContainerException e) {
       System.getLogger(EpollWait.class.getName()).log(System.Logger.Level.INFO,
           "notifications without epoll (idle registrations are sampled): " + e);
@@ -108,10 +111,6 @@ final class EpollWait implements EventWait {
     }
   }
 
-  /** Bound once per class loader (jnr-ffi generates the binding's class). */
-  private static final class Bound {
-    static final Libc LIBC = LibraryLoader.create(Libc.class).load("c");
-  }
 
   private int check(int rc, String call) throws ContainerException {
     if (rc < 0) {

@@ -7,20 +7,14 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
-import jnr.ffi.LibraryLoader;
 import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
 import jnr.ffi.Runtime;
-import jnr.ffi.annotations.In;
-import jnr.ffi.annotations.Out;
-import jnr.ffi.types.size_t;
-import jnr.ffi.types.ssize_t;
 import org.lmctfy.api.ContainerException;
 import org.lmctfy.api.ContainerName;
 import org.lmctfy.api.StatusCode;
 import org.lmctfy.api.proto.RunSpec;
 import org.lmctfy.spi.exec.HelperProcess;
-import org.lmctfy.spi.exec.Namespaces;
 
 /**
  * A command started by the virtual host's own init (native {@code spawn.c}: {@code lmctfy-exec --init --spawn
@@ -30,33 +24,12 @@ import org.lmctfy.spi.exec.Namespaces;
  * for the resource's capability, ExecHelper.startInit); a run elsewhere, or one whose socket does not answer
  * as that init, goes through the exec helper as before.
  *
- * <p>Through jnr-ffi, because the request carries the caller's stdin, stdout and stderr (SCM_RIGHTS, for
+ * <p>Through jnr-ffi ({@link Libc}), because the request carries the caller's stdin, stdout and stderr (SCM_RIGHTS, for
  * {@code INHERIT}) and the answer the command's pid as this process sees it (SCM_CREDENTIALS: the init knows
  * only the pid inside the virtual host's pid namespace), neither of which Java's channels can pass.
  */
 final class InitSpawn {
   private InitSpawn() {}
-
-  /** The C library calls a spawn needs. Public only because jnr-ffi implements it in a class loader of its own. */
-  public interface Sys {
-    int socket(int domain, int type, int protocol);
-
-    int connect(int fd, @In Pointer addr, int len);
-
-    int setsockopt(int fd, int level, int name, @In Pointer value, int len);
-
-    int getsockopt(int fd, int level, int name, @Out Pointer value, @In @Out Pointer len);
-
-    @ssize_t long sendmsg(int fd, @In Pointer msg, int flags);
-
-    @ssize_t long recvmsg(int fd, @In @Out Pointer msg, int flags);
-
-    @ssize_t long write(int fd, @In Pointer buf, @size_t long count);
-
-    int poll(@In @Out Pointer fds, long nfds, int timeoutMs);
-
-    int close(int fd);
-  }
 
   private static final int AF_UNIX = 1;
   private static final int SOCK_STREAM_CLOEXEC = 1 | 0x80000;
@@ -69,15 +42,7 @@ final class InitSpawn {
   /** sun_path's size on Linux. */
   static final int MAX_PATH = 107;
 
-  private static final Sys SYS = load();
-
-  private static Sys load() {
-    try {
-      return LibraryLoader.create(Sys.class).load("c");
-    } catch (LinkageError | RuntimeException e) {
-      return null;
-    }
-  }
+  private static final Libc LIBC = Libc.get();
 
   /**
    * Where the init of virtual host {@code n} takes requests ({@code <state>/spawn/<cgroup root>/<name>.sock}),
@@ -87,7 +52,7 @@ final class InitSpawn {
     Path dir = stateDir.resolve("spawn").resolve(cgroupRoot.equals("/") ? "_"
         : cgroupRoot.substring(1).replace('/', ':'));
     Path p = dir.resolve(n.relativePath().replace('/', ':') + ".sock");
-    return SYS != null && p.toString().getBytes(StandardCharsets.UTF_8).length <= MAX_PATH ? p : null;
+    return LIBC != null && p.toString().getBytes(StandardCharsets.UTF_8).length <= MAX_PATH ? p : null;
   }
 
   /** Makes the socket's directory (root's only) before an init binds in it. */
@@ -118,19 +83,19 @@ final class InitSpawn {
    */
   static OptionalLong start(Path socket, long init, List<String> command, RunSpec spec)
       throws ContainerException {
-    if (SYS == null || socket == null || !socket.toFile().exists()) {
+    if (LIBC == null || socket == null || !socket.toFile().exists()) {
       return OptionalLong.empty();
     }
-    HelperProcess.validate(command, spec, Namespaces.NONE);
-    Runtime rt = Runtime.getRuntime(SYS);
-    int fd = SYS.socket(AF_UNIX, SOCK_STREAM_CLOEXEC, 0);
+    HelperProcess.checkSpec(spec); // the command was checked by the run
+    Runtime rt = Runtime.getRuntime(LIBC);
+    int fd = LIBC.socket(AF_UNIX, SOCK_STREAM_CLOEXEC, 0);
     if (fd < 0) {
       return OptionalLong.empty();
     }
     try {
       Pointer one = Memory.allocateDirect(rt, 4);
       one.putInt(0, 1);
-      if (SYS.setsockopt(fd, SOL_SOCKET, SO_PASSCRED, one, 4) != 0) {
+      if (LIBC.setsockopt(fd, SOL_SOCKET, SO_PASSCRED, one, 4) != 0) {
         return OptionalLong.empty();
       }
       byte[] path = socket.toString().getBytes(StandardCharsets.UTF_8);
@@ -138,20 +103,20 @@ final class InitSpawn {
       addr.putShort(0, (short) AF_UNIX);
       addr.put(2, path, 0, path.length);
       addr.putByte(2 + path.length, (byte) 0);
-      if (SYS.connect(fd, addr, 110) != 0) {
+      if (LIBC.connect(fd, addr, 110) != 0) {
         return OptionalLong.empty(); // gone (its virtual host destroyed, its init killed): the exec helper
       }
       Pointer cred = Memory.allocateDirect(rt, 12);
       Pointer len = Memory.allocateDirect(rt, 4);
       len.putInt(0, 12);
-      if (SYS.getsockopt(fd, SOL_SOCKET, SO_PEERCRED, cred, len) != 0 || cred.getInt(0) != init) {
+      if (LIBC.getsockopt(fd, SOL_SOCKET, SO_PEERCRED, cred, len) != 0 || cred.getInt(0) != init) {
         return OptionalLong.empty(); // not the init the capability names: never start a command there
       }
       boolean detached = spec.getFdPolicy() == RunSpec.FdPolicy.DETACHED;
       send(rt, fd, request(command, detached), !detached);
       return OptionalLong.of(report(rt, fd, command.get(0)));
     } finally {
-      SYS.close(fd);
+      LIBC.close(fd);
     }
   }
 
@@ -194,21 +159,9 @@ final class InitSpawn {
     }
     long sent = 0;
     while (sent < request.length) {
-      iov.putPointer(0, data.slice(sent));
-      iov.putLong(8, request.length - sent);
-      msg.putLong(0, 0);
-      msg.putInt(8, 0);
-      msg.putPointer(16, iov);
-      msg.putLong(24, 1);
-      if (sent == 0 && stdio) {
-        msg.putPointer(32, control);
-        msg.putLong(40, 32);
-      } else {
-        msg.putLong(32, 0);
-        msg.putLong(40, 0);
-      }
-      msg.putInt(48, 0);
-      long n = SYS.sendmsg(fd, msg, 0x4000 /* MSG_NOSIGNAL */);
+      boolean withStdio = sent == 0 && stdio;
+      message(msg, iov, data.slice(sent), request.length - sent, withStdio ? control : null, withStdio ? 32 : 0);
+      long n = LIBC.sendmsg(fd, msg, 0x4000 /* MSG_NOSIGNAL */);
       if (n < 0) {
         if (rt.getLastError() == EINTR) {
           continue;
@@ -218,6 +171,27 @@ final class InitSpawn {
       }
       sent += n;
     }
+  }
+
+  /**
+   * Fills {@code msg}, a struct msghdr (LP64: name, namelen, iov, iovlen, control, controllen, flags), for one
+   * buffer of {@code length} bytes at {@code data} and the control buffer {@code control} (null: none).
+   */
+  private static void message(Pointer msg, Pointer iov, Pointer data, long length, Pointer control,
+      long controlLength) {
+    iov.putPointer(0, data);
+    iov.putLong(8, length);
+    msg.putLong(0, 0);
+    msg.putInt(8, 0);
+    msg.putPointer(16, iov);
+    msg.putLong(24, 1);
+    if (control != null) {
+      msg.putPointer(32, control);
+    } else {
+      msg.putLong(32, 0);
+    }
+    msg.putLong(40, controlLength);
+    msg.putInt(48, 0);
   }
 
   /**
@@ -239,7 +213,7 @@ final class InitSpawn {
       pfd.putInt(0, fd);
       pfd.putShort(4, (short) 1);
       pfd.putShort(6, (short) 0);
-      int ready = left > 0 ? SYS.poll(pfd, 1, (int) left) : 0;
+      int ready = left > 0 ? LIBC.poll(pfd, 1, (int) left) : 0;
       if (ready == 0) {
         if (pid > 0) {
           ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
@@ -250,16 +224,8 @@ final class InitSpawn {
       if (ready < 0) {
         continue; // EINTR
       }
-      iov.putPointer(0, buf.slice(have));
-      iov.putLong(8, 2048 - have);
-      msg.putLong(0, 0);
-      msg.putInt(8, 0);
-      msg.putPointer(16, iov);
-      msg.putLong(24, 1);
-      msg.putPointer(32, control);
-      msg.putLong(40, 64);
-      msg.putInt(48, 0);
-      long n = SYS.recvmsg(fd, msg, 0x40000000 /* MSG_CMSG_CLOEXEC */);
+      message(msg, iov, buf.slice(have), 2048 - have, control, 64);
+      long n = LIBC.recvmsg(fd, msg, 0x40000000 /* MSG_CMSG_CLOEXEC */);
       if (n < 0) {
         if (rt.getLastError() == EINTR) {
           continue;

@@ -368,7 +368,9 @@ final class Lifecycle {
       api.state().delete(n);
       CrashPoint.at("destroy.record-deleted");
       tracking.rmdir(n);
-      InitSpawn.delete(api.spawnSocket(n)); // a virtual host's init took commands there; it is gone
+      if (record.get().getResourceList().stream().anyMatch(ResourceRecord::getShapesProcesses)) {
+        InitSpawn.delete(api.spawnSocket(n)); // a virtual host's init took commands there; it is gone
+      }
       CrashPoint.at("destroy.tracking-removed");
       if (n.equals(top)) {
         intents.delete(n, Intents.Op.DESTROY);

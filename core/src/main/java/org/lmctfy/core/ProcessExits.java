@@ -2,7 +2,6 @@ package org.lmctfy.core;
 
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import jnr.ffi.LibraryLoader;
 import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
 import jnr.ffi.Runtime;
@@ -39,7 +38,7 @@ final class ProcessExits implements AutoCloseable {
 
   /** The pidfds of {@code pids} (a pid gone already is left out). */
   static ProcessExits open(List<Long> pids) {
-    Libc libc = Bound.LIBC;
+    Libc libc = Libc.get();
     if (libc == null || pids.size() > MAX_PIDS) {
       return new ProcessExits(null, null, 0);
     }
@@ -108,19 +107,6 @@ final class ProcessExits implements AutoCloseable {
       if (fd >= 0) {
         libc.close(fd);
         fds.putInt(8L * i, -1);
-      }
-    }
-  }
-
-  /** Bound once per class loader; null where jnr-ffi cannot bind the C library. */
-  private static final class Bound {
-    static final Libc LIBC = load();
-
-    private static Libc load() {
-      try {
-        return LibraryLoader.create(Libc.class).load("c");
-      } catch (LinkageError | RuntimeException e) {
-        return null;
       }
     }
   }

@@ -256,12 +256,13 @@ final class Tracking {
     }
   }
 
-  /** Refuses to kill a subtree that holds the calling process itself. */
+  /** The refusal to kill a subtree that holds the calling process itself. */
   private static ContainerException holdsCaller(ContainerName name) {
     return ContainerException.failedPrecondition("Container " + name
         + " holds the calling process (" + ProcessHandle.current().pid() + "); it cannot kill itself");
   }
 
+  /** Refuses to kill a subtree that holds the calling process itself (its cgroup in /proc/self/cgroup). */
   private void refuseSelf(ContainerName name) throws ContainerException {
     Optional<String> mine = cgroupOf("self");
     if (mine.isPresent()) {

@@ -242,14 +242,7 @@ public final class HelperProcess {
   }
 
   /** Everything checked before a helper is asked for: the command, the RunSpec, the namespaces. */
-  /**
-   * Refuses what no start can do: a bad command (checkCommand), an UNKNOWN fd policy, a console or an AppArmor
-   * profile (UNIMPLEMENTED), a hostname with a NUL. Public for starts that do not go through a helper (a
-   * virtual host's init, core {@code InitSpawn}).
-   *
-   * @since spi.exec 1.3
-   */
-  public static void validate(List<String> command, RunSpec spec, Namespaces namespaces) throws ContainerException {
+  static void validate(List<String> command, RunSpec spec, Namespaces namespaces) throws ContainerException {
     checkCommand(command);
     if (namespaces == null) {
       throw ContainerException.invalidArgument("No namespaces given: use Namespaces.NONE for the caller's");
@@ -257,6 +250,17 @@ public final class HelperProcess {
     if (namespaces.hostname() != null && namespaces.hostname().indexOf('\0') >= 0) {
       throw ContainerException.invalidArgument("The hostname contains a NUL character");
     }
+    checkSpec(spec);
+  }
+
+  /**
+   * Refuses a RunSpec no start can honour: an UNKNOWN fd policy (INVALID_ARGUMENT), a console or an AppArmor
+   * profile (UNIMPLEMENTED). Public for starts that do not go through a helper (core {@code InitSpawn}: a
+   * virtual host's init).
+   *
+   * @since spi.exec 1.3
+   */
+  public static void checkSpec(RunSpec spec) throws ContainerException {
     if (spec.hasFdPolicy() && spec.getFdPolicy() == RunSpec.FdPolicy.UNKNOWN) {
       throw ContainerException.invalidArgument("RunSpec.fd_policy UNKNOWN is not a policy: use INHERIT or"
           + " DETACHED");
