@@ -21,6 +21,7 @@ work=$(mktemp -d /tmp/lmctfy-cli.XXXXXX)
 state="$work/state"
 if [ "$(stat -f -c %T /dev/shm 2>/dev/null)" = tmpfs ]; then state=$(mktemp -d /dev/shm/lmctfy-cli-state.XXXXXX); fi
 root="/lmctfy-bench-$$"
+cgroot="lmctfy-bench-$$-cg"
 sock="$work/lmctfy.sock"
 daemon=
 cleanup() {
@@ -35,6 +36,9 @@ cleanup() {
   # The root in every hierarchy (the daemon's init made it; every container is gone).
   awk '$9=="cgroup" || $9=="cgroup2" {print $5}' /proc/self/mountinfo | while read -r m; do
     [ -d "$m$root" ] && find "$m$root" -depth -type d -exec rmdir {} \; 2>/dev/null
+    # libcgroup's tree: its own cgdelete left 400 cgroups in five hierarchies per run (each run's leftovers
+    # made the next runs' cpuset and memory operations slower for lmctfy and libcgroup alike).
+    [ -d "$m/$cgroot" ] && find "$m/$cgroot" -depth -type d -exec rmdir {} \; 2>/dev/null
   done
   rm -rf "$work" "$state"
 }
@@ -103,7 +107,7 @@ for rt in crun runc; do
 done
 # libcgroup's tools (Debian's cgroup-tools) on the same six cgroups and limits, through their v1 interface.
 cgpeer() {
-  local C=cpu,cpuacct,cpuset,memory,blkio,freezer P="lmctfy-bench-$$-cg"
+  local C=cpu,cpuacct,cpuset,memory,blkio,freezer P="$cgroot"
   local set=(cgset -r cpuset.cpus=0 -r cpuset.mems=0 -r memory.limit_in_bytes=104857600 -r cpu.shares=512)
   cgcreate -g "$C:$P/e" && cgset -r cpuset.cpus=0 -r cpuset.mems=0 "$P" && "${set[@]}" "$P/e" \
     || { echo "libcgroup: cannot make $P"; cgdelete -r -g "$C:$P" 2>/dev/null; return; }

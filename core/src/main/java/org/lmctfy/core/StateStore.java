@@ -51,8 +51,9 @@ final class StateStore {
 
   Optional<ContainerRecord> read(ContainerName name) throws ContainerException {
     Path f = file(name);
-    if (!f.toFile().exists()) { // the common "not yet" of a create: without an exception thrown and caught
-      cache.remove(name);
+    // The common "not yet" of a create, without an exception thrown and caught; a record read before (the
+    // common case: one operation reads its record several times) is looked at with one stat, not two.
+    if (!cache.containsKey(name) && !f.toFile().exists()) {
       return Optional.empty();
     }
     try {

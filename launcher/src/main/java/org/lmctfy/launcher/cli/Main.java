@@ -1,6 +1,7 @@
 package org.lmctfy.launcher.cli;
 
 import java.io.PrintWriter;
+import java.io.Writer;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import org.lmctfy.api.ContainerException;
 import org.lmctfy.api.StatusCode;
@@ -46,69 +47,100 @@ public final class Main {
    * than a command's own work), so the daemon reuses them, one per command at a time (picocli resets every
    * option and parameter to its initial value before each parse).
    */
-  private static final ConcurrentLinkedQueue<CommandLine> READY = new ConcurrentLinkedQueue<>();
+  private static final ConcurrentLinkedQueue<Tree> READY = new ConcurrentLinkedQueue<>();
 
-  private static CommandLine newTree() {
-    CommandLine cl = new CommandLine(new LmctfyCommand());
-    addHelpOption(cl);
-    return cl;
+  /**
+   * A command tree with its writers and handlers set once: picocli sets each on every command of the tree
+   * (copying each command's map of subcommands), four walks per command line when set for each. A command
+   * line only points the tree's writers at its own.
+   */
+  private static final class Tree {
+    final CommandLine cl = new CommandLine(new LmctfyCommand());
+    final LmctfyCommand root = cl.getCommand();
+    final To out = new To();
+    final To err = new To();
+
+    Tree() {
+      addHelpOption(cl);
+      cl.setOut(new PrintWriter(out));
+      cl.setErr(new PrintWriter(err));
+      PrintWriter e = cl.getErr();
+      cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
+        if (ex instanceof ClientProcess.TakenOver) {
+          return -1;
+        }
+        if (ex instanceof ContainerException) {
+          ContainerException c = (ContainerException) ex;
+          e.println(c.code() + ": " + c.getMessage());
+          e.flush();
+          return c.code().number();
+        }
+        e.println(StatusCode.INTERNAL + ": " + ex);
+        e.flush();
+        return StatusCode.INTERNAL.number();
+      });
+      cl.setParameterExceptionHandler((ex, argv) -> {
+        if (ex instanceof CommandLine.UnmatchedArgumentException u && !u.isUnknownOption()
+            && !ex.getCommandLine().getSubcommands().isEmpty() && !u.getUnmatched().isEmpty()) {
+          // lmctfy: an unknown command is NOT_FOUND (exit 5).
+          e.println(StatusCode.NOT_FOUND + ": Unknown command '" + u.getUnmatched().get(0) + "' (see lmctfy help)");
+          e.flush();
+          return StatusCode.NOT_FOUND.number();
+        }
+        e.println(StatusCode.INVALID_ARGUMENT + ": " + ex.getMessage());
+        ex.getCommandLine().usage(e);
+        e.flush();
+        return StatusCode.INVALID_ARGUMENT.number();
+      });
+    }
+  }
+
+  /** The writer of the command line being run (none between command lines). */
+  private static final class To extends Writer {
+    private static final PrintWriter NONE = new PrintWriter(Writer.nullWriter());
+    private volatile PrintWriter to = NONE;
+
+    @Override
+    public void write(char[] cbuf, int off, int len) {
+      to.write(cbuf, off, len);
+    }
+
+    @Override
+    public void write(String str, int off, int len) {
+      to.write(str, off, len);
+    }
+
+    @Override
+    public void flush() {
+      to.flush();
+    }
+
+    @Override
+    public void close() {
+      to.flush(); // the command line's writer belongs to its caller
+    }
   }
 
   private static int run(String[] args, PrintWriter out, PrintWriter err, ClientProcess client, Session session) {
-    CommandLine cl = client == null ? null : READY.poll();
-    if (cl == null) {
-      cl = newTree();
+    Tree t = client == null ? null : READY.poll();
+    if (t == null) {
+      t = new Tree();
     }
-    LmctfyCommand root = cl.getCommand();
+    t.out.to = out;
+    t.err.to = err;
     if (client != null) {
-      root.runFor(client, session);
+      t.root.runFor(client, session);
     }
     try {
-      return run(cl, root, args, out, err, client != null);
+      return t.cl.execute(args);
     } finally {
+      t.out.to = To.NONE;
+      t.err.to = To.NONE;
       if (client != null) {
-        root.runFor(null, null);
-        READY.add(cl);
-      }
-    }
-  }
-
-  private static int run(CommandLine cl, LmctfyCommand root, String[] args, PrintWriter out, PrintWriter err,
-      boolean forClient) {
-    cl.setOut(out);
-    cl.setErr(err);
-    cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
-      if (ex instanceof ClientProcess.TakenOver) {
-        return -1;
-      }
-      if (ex instanceof ContainerException) {
-        ContainerException e = (ContainerException) ex;
-        err.println(e.code() + ": " + e.getMessage());
-        err.flush();
-        return e.code().number();
-      }
-      err.println(StatusCode.INTERNAL + ": " + ex);
-      err.flush();
-      return StatusCode.INTERNAL.number();
-    });
-    cl.setParameterExceptionHandler((ex, argv) -> {
-      if (ex instanceof CommandLine.UnmatchedArgumentException u && !u.isUnknownOption()
-          && !ex.getCommandLine().getSubcommands().isEmpty() && !u.getUnmatched().isEmpty()) {
-        // lmctfy: an unknown command is NOT_FOUND (exit 5).
-        err.println(StatusCode.NOT_FOUND + ": Unknown command '" + u.getUnmatched().get(0) + "' (see lmctfy help)");
-        err.flush();
-        return StatusCode.NOT_FOUND.number();
-      }
-      err.println(StatusCode.INVALID_ARGUMENT + ": " + ex.getMessage());
-      ex.getCommandLine().usage(err);
-      err.flush();
-      return StatusCode.INVALID_ARGUMENT.number();
-    });
-    try {
-      return cl.execute(args);
-    } finally {
-      if (!forClient) {
-        root.close(); // the daemon's session belongs to the daemon
+        t.root.runFor(null, null);
+        READY.add(t);
+      } else {
+        t.root.close(); // the embedded command line's own session (a client's belongs to the daemon)
       }
     }
   }

@@ -37,8 +37,8 @@ public record Peer(long uid, long gid) {
 
     /** getsockopt(2), bound by jnr-ffi (jnr-posix's binding has none). */
     public interface Sockets {
-      int getsockopt(int fd, int level, int optname, @jnr.ffi.annotations.Out jnr.ffi.Pointer optval,
-          @jnr.ffi.annotations.In @jnr.ffi.annotations.Out jnr.ffi.byref.IntByReference optlen);
+      int getsockopt(int fd, int level, int optname, @jnr.ffi.annotations.Out int[] optval,
+          @jnr.ffi.annotations.In @jnr.ffi.annotations.Out int[] optlen);
     }
 
     private static final int SOL_SOCKET = 1;
@@ -75,13 +75,12 @@ public record Peer(long uid, long gid) {
       } catch (ReflectiveOperationException | RuntimeException e) {
         return null;
       }
-      jnr.ffi.Runtime runtime = jnr.ffi.Runtime.getRuntime(SOCKETS);
-      jnr.ffi.Pointer ucred = jnr.ffi.Memory.allocateDirect(runtime, 12); // struct ucred: pid, uid, gid
-      jnr.ffi.byref.IntByReference len = new jnr.ffi.byref.IntByReference(12);
-      if (SOCKETS.getsockopt(fd, SOL_SOCKET, SO_PEERCRED, ucred, len) != 0 || len.getValue() != 12) {
+      int[] ucred = new int[3]; // struct ucred: pid, uid, gid (a direct buffer per connection cost more)
+      int[] len = {12};
+      if (SOCKETS.getsockopt(fd, SOL_SOCKET, SO_PEERCRED, ucred, len) != 0 || len[0] != 12) {
         return null;
       }
-      return new Peer(Integer.toUnsignedLong(ucred.getInt(4)), Integer.toUnsignedLong(ucred.getInt(8)));
+      return new Peer(Integer.toUnsignedLong(ucred[1]), Integer.toUnsignedLong(ucred[2]));
     }
   }
 

@@ -53,7 +53,25 @@ public final class MonitoringFactory extends ControllerFactory {
       return List.of(v1.get());
     }
     // cgroup.controllers never lists perf_event: the kernel's table says whether it is built in and on cgroup2.
-    return onCgroup2() ? layout.unified().map(List::of).orElse(List.of()) : List.of();
+    return onCgroup2(layout) ? layout.unified().map(List::of).orElse(List.of()) : List.of();
+  }
+
+  /**
+   * The answer of the kernel's table for one layout (the mounts it was detected from): every handler look-up
+   * asks, and reading /proc/cgroups each time cost 6 system calls per look-up. perf_event moves to or from
+   * cgroup2 only with a change of mounts, which a re-detected layout is.
+   */
+  private volatile Known perfEventOnCgroup2;
+
+  private record Known(CgroupLayout layout, boolean on) {}
+
+  private boolean onCgroup2(CgroupLayout layout) {
+    Known known = perfEventOnCgroup2;
+    if (known == null || known.layout() != layout) {
+      known = new Known(layout, onCgroup2());
+      perfEventOnCgroup2 = known;
+    }
+    return known.on();
   }
 
   /** /proc/cgroups lists perf_event, enabled, in hierarchy 0 (the cgroup2 one). */
