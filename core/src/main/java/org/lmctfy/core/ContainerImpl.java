@@ -120,13 +120,14 @@ final class ContainerImpl implements Container {
     ProcessShaping.checkEnter(api, name, tids);
     Tracking tracking = api.tracking();
     List<Path> dirs = placements(resourceDirs());
+    Optional<Path> unified = api.tree().layout().unified().map(h -> h.mountPoint());
     List<Long> moved = new ArrayList<>();
     for (long tid : tids) {
       try {
         tracking.enter(name, tid);
         for (Path d : dirs) {
           // v1 resource hierarchies take threads in tasks; cgroup2 whole processes in cgroup.procs.
-          String file = Files.exists(d.resolve("tasks")) ? "tasks" : "cgroup.procs";
+          String file = unified.isPresent() && d.startsWith(unified.get()) ? "cgroup.procs" : "tasks";
           org.lmctfy.spi.cgroup.ControlFiles.write(d, file, Long.toString(tid));
         }
       } catch (ContainerException e) {

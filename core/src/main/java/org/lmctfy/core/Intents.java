@@ -67,6 +67,9 @@ final class Intents {
 
   /** Whether {@code name} or one of its ancestors is being destroyed (the intent of a live or dead owner). */
   boolean destroying(ContainerName name) {
+    if (name.depth() == 1) {
+      return has(name, Op.DESTROY); // one stat either way
+    }
     if (!dir.toFile().isDirectory()) {
       return false; // no intent at all: one stat instead of one per ancestor
     }
