@@ -1,6 +1,5 @@
 package org.lmctfy.core;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -120,7 +119,7 @@ final class ContainerImpl implements Container {
     ProcessShaping.checkEnter(api, name, tids);
     Tracking tracking = api.tracking();
     List<Path> dirs = placements(resourceDirs());
-    Optional<Path> unified = api.tree().layout().unified().map(h -> h.mountPoint());
+    Optional<Path> unified = unifiedMount();
     List<Long> moved = new ArrayList<>();
     for (long tid : tids) {
       try {
@@ -163,12 +162,17 @@ final class ContainerImpl implements Container {
 
   /** Resource cgroups mapped to where a process goes in each: a cgroup2 one's process leaf. */
   private List<Path> placements(List<Path> dirs) throws ContainerException {
-    Optional<Path> unified = api.tree().layout().unified().map(h -> h.mountPoint());
+    Optional<Path> unified = unifiedMount();
     List<Path> out = new ArrayList<>(dirs.size());
     for (Path d : dirs) {
       out.add(org.lmctfy.spi.cgroup.ProcessLeaf.placement(d, unified.isPresent() && d.startsWith(unified.get())));
     }
     return out;
+  }
+
+  /** The cgroup2 mount, where a process goes in whole (cgroup.procs); v1 hierarchies take threads (tasks). */
+  private Optional<Path> unifiedMount() {
+    return api.tree().layout().unified().map(h -> h.mountPoint());
   }
 
   /** {@link #resourceDirs()} given the nearest handlers of every active resource. */

@@ -63,6 +63,18 @@ class MonitoringFactoryTest {
   }
 
   @Test
+  void theKernelsTableIsReadOncePerLayout() throws Exception {
+    FakeCgroup f = FakeCgroup.of(tmp, true, List.of());
+    MonitoringFactory m = factory("perf_event\t0\t1\t1");
+    assertThat(m.hierarchies(f.layout)).hasSize(1);
+    // perf_event bound elsewhere without a change of mounts (the same layout): the first answer stands.
+    Files.writeString(tmp.resolve("cgroups"), "#subsys_name\thierarchy\tnum_cgroups\tenabled\nperf_event\t5\t1\t1\n");
+    assertThat(m.hierarchies(f.layout)).hasSize(1);
+    // A re-detected layout reads the table again.
+    assertThat(m.hierarchies(FakeCgroup.of(tmp.resolve("again"), true, List.of()).layout)).isEmpty();
+  }
+
+  @Test
   void perfCountersCannotBeTurnedOffByAnUpdate() throws Exception {
     FakeCgroup f = FakeCgroup.of(tmp, false, List.of("perf_event"));
     assertThatThrownBy(() -> factory("perf_event\t3\t1\t1").validate(f.context,
