@@ -171,7 +171,8 @@ static void send_or_die(int fd, struct wbuf *m) {
 
 /* A CliReply (field `what`, a message or bytes) on the command's id. */
 static void reply(int fd, const struct wbuf *what) {
-  struct wbuf req = {0};
+  uint8_t space[512];
+  struct wbuf req = WBUF_ON(space);
   wbuf_uint(&req, 1, REQUEST_ID);
   wbuf_bytes(&req, 29, what->p, what->len);
   send_or_die(fd, &req);
@@ -377,7 +378,8 @@ int main(int argc, char **argv) {
   if (fd < 0) {
     java_cli(argv); /* no daemon: embedded (the Java CLI says why when it cannot connect either) */
   }
-  struct wbuf cli = {0}, req = {0};
+  static uint8_t cli_space[8192], req_space[8192 + 16];
+  struct wbuf cli = WBUF_ON(cli_space), req = WBUF_ON(req_space);
   for (int i = 1; i < argc; i++) {
     wbuf_bytes(&cli, 1, argv[i], strlen(argv[i]));
   }
@@ -396,10 +398,13 @@ int main(int argc, char **argv) {
 
   struct held h = {.conn = -1};
   int first = 1;
+  static struct rstream in;
+  in.fd = fd;
   for (;;) {
-    uint8_t *frame;
+    const uint8_t *frame;
+    uint8_t *big;
     size_t len;
-    int r = wire_recv(fd, &frame, &len);
+    int r = rstream_next(&in, &frame, &len, &big);
     if (r <= 0) {
       die(14, "lmctfyd at %s went away before the command ended%s%s", socket_path, r < 0 ? ": " : "",
           r < 0 ? strerror(errno) : "");
@@ -436,6 +441,6 @@ int main(int argc, char **argv) {
     if (event) {
       on_event(fd, &h, event, event_len);
     }
-    free(frame);
+    free(big);
   }
 }

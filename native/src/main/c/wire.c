@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 static void reserve(struct wbuf *b, size_t more) {
@@ -16,9 +17,15 @@ static void reserve(struct wbuf *b, size_t more) {
   while (cap < b->len + more) {
     cap *= 2;
   }
-  uint8_t *p = realloc(b->p, cap);
+  uint8_t *p = b->fixed ? malloc(cap) : realloc(b->p, cap);
   if (p == NULL) {
     abort(); /* a command line of a few KiB: out of memory is not worth a path of its own */
+  }
+  if (b->fixed) {
+    if (b->len) {
+      memcpy(p, b->p, b->len);
+    }
+    b->fixed = 0;
   }
   b->p = p;
   b->cap = cap;
@@ -53,9 +60,12 @@ void wbuf_bytes(struct wbuf *b, uint32_t field, const void *data, size_t len) {
 }
 
 void wbuf_free(struct wbuf *b) {
-  free(b->p);
-  b->p = NULL;
-  b->len = b->cap = 0;
+  if (!b->fixed) {
+    free(b->p);
+    b->p = NULL;
+    b->cap = 0;
+  }
+  b->len = 0;
 }
 
 static int read_varint(struct rbuf *b, uint64_t *v) {
@@ -115,24 +125,36 @@ int rbuf_next(struct rbuf *b, uint32_t *field, int *wire, uint64_t *v, const uin
 }
 
 int wire_send(int fd, const struct wbuf *msg) {
-  struct wbuf frame = {0};
-  wbuf_varint(&frame, msg->len);
-  wbuf_append(&frame, msg->p, msg->len);
-  size_t off = 0;
-  while (off < frame.len) {
-    ssize_t n = send(fd, frame.p + off, frame.len - off, MSG_NOSIGNAL);
+  uint8_t head[10];
+  size_t hl = 0;
+  uint64_t v = msg->len;
+  do {
+    uint8_t byte = v & 0x7f;
+    v >>= 7;
+    head[hl++] = byte | (v ? 0x80 : 0);
+  } while (v);
+  /* The length and the message in one send (one wake-up of the daemon), without copying them together. */
+  size_t off = 0, total = hl + msg->len;
+  while (off < total) {
+    struct iovec iov[2];
+    int n_iov = 0;
+    if (off < hl) {
+      iov[n_iov++] = (struct iovec){head + off, hl - off};
+    }
+    size_t body = off > hl ? off - hl : 0;
+    if (msg->len > body) {
+      iov[n_iov++] = (struct iovec){msg->p + body, msg->len - body};
+    }
+    struct msghdr m = {.msg_iov = iov, .msg_iovlen = (size_t)n_iov};
+    ssize_t n = sendmsg(fd, &m, MSG_NOSIGNAL);
     if (n < 0 && errno == EINTR) {
       continue;
     }
     if (n < 0) {
-      int e = errno;
-      wbuf_free(&frame);
-      errno = e;
       return -1;
     }
     off += (size_t)n;
   }
-  wbuf_free(&frame);
   return 0;
 }
 
@@ -159,18 +181,44 @@ static int read_full(int fd, void *buf, size_t len) {
   return 1;
 }
 
-int wire_recv(int fd, uint8_t **buf, size_t *len) {
-  uint64_t n = 0;
-  for (int shift = 0;; shift += 7) {
-    uint8_t byte;
-    int r = read_full(fd, &byte, 1);
-    if (r <= 0) {
-      if (r == 0 && shift > 0) {
-        errno = EPROTO;
-        return -1;
-      }
-      return r;
+/* Reads more into the buffer (after compacting it); 1, 0 at the end of the stream, -1. */
+static int fill(struct rstream *s) {
+  if (s->start > 0) {
+    memmove(s->buf, s->buf + s->start, s->end - s->start);
+    s->end -= s->start;
+    s->start = 0;
+  }
+  for (;;) {
+    ssize_t n = read(s->fd, s->buf + s->end, sizeof s->buf - s->end);
+    if (n < 0 && errno == EINTR) {
+      continue;
     }
+    if (n < 0) {
+      return -1;
+    }
+    s->end += (size_t)n;
+    return n > 0;
+  }
+}
+
+int rstream_next(struct rstream *s, const uint8_t **msg, size_t *len, uint8_t **big) {
+  *big = NULL;
+  uint64_t n = 0;
+  size_t at = s->start;
+  for (int shift = 0;; shift += 7) {
+    if (at == s->end) {
+      size_t have = at - s->start;
+      int r = fill(s);
+      at = s->start + have;
+      if (r <= 0) {
+        if (r == 0 && have > 0) {
+          errno = EPROTO;
+          return -1;
+        }
+        return r;
+      }
+    }
+    uint8_t byte = s->buf[at++];
     n |= (uint64_t)(byte & 0x7f) << shift;
     if (!(byte & 0x80)) {
       break;
@@ -184,15 +232,34 @@ int wire_recv(int fd, uint8_t **buf, size_t *len) {
     errno = EPROTO;
     return -1;
   }
-  *buf = malloc(n ? n : 1);
-  if (*buf == NULL) {
-    return -1;
+  size_t head = at - s->start;
+  if (head + n > sizeof s->buf) { /* larger than the buffer: read into its own memory */
+    uint8_t *p = malloc(n);
+    if (p == NULL) {
+      return -1;
+    }
+    size_t have = s->end - at;
+    memcpy(p, s->buf + at, have);
+    s->start = s->end = 0;
+    if (read_full(s->fd, p + have, n - have) != 1) {
+      free(p);
+      errno = EPROTO;
+      return -1;
+    }
+    *big = p;
+    *msg = p;
+    *len = (size_t)n;
+    return 1;
   }
-  if (n && read_full(fd, *buf, n) != 1) {
-    free(*buf);
-    errno = EPROTO;
-    return -1;
+  while (s->end - s->start < head + n) {
+    int r = fill(s);
+    if (r <= 0) {
+      errno = EPROTO;
+      return -1;
+    }
   }
+  *msg = s->buf + s->start + head;
   *len = (size_t)n;
+  s->start += head + n;
   return 1;
 }

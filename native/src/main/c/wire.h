@@ -11,11 +11,14 @@
 /* The largest frame either side accepts (Frames.MAX_FRAME). */
 #define WIRE_MAX_FRAME (4u << 20)
 
-/* A growing message being written. */
+/* A growing message being written: in malloc'd memory, or first in a caller's array (WBUF_ON), copied out to
+ * malloc'd memory only if it outgrows it (a command line's request fits: no allocation at all). */
 struct wbuf {
   uint8_t *p;
   size_t len, cap;
+  int fixed; /* p is the caller's array */
 };
+#define WBUF_ON(array) ((struct wbuf){(array), 0, sizeof(array), 1})
 
 void wbuf_varint(struct wbuf *b, uint64_t v);
 /* A varint field. */
@@ -37,10 +40,18 @@ int rbuf_next(struct rbuf *b, uint32_t *field, int *wire, uint64_t *v, const uin
 /* Writes one frame whole (no SIGPIPE); -1 with errno. */
 int wire_send(int fd, const struct wbuf *msg);
 
+/* A connection's bytes, read ahead: frames are cut out of one buffer (one read often brings several). */
+struct rstream {
+  int fd;
+  size_t start, end;
+  uint8_t buf[65536];
+};
+
 /*
- * Reads one frame into *buf (malloc'd, *len bytes); 1: a frame, 0: the stream ended between frames, -1: it
- * ended inside one or was malformed (errno EPROTO) or reading failed (errno).
+ * The next frame: *msg (*len bytes) points into the stream's buffer, valid until the next call, or, for a
+ * frame larger than it, into *big (malloc'd: the caller frees it; else *big is NULL). 1: a frame, 0: the
+ * stream ended between frames, -1: it ended inside one or was malformed (errno EPROTO) or reading failed.
  */
-int wire_recv(int fd, uint8_t **buf, size_t *len);
+int rstream_next(struct rstream *s, const uint8_t **msg, size_t *len, uint8_t **big);
 
 #endif

@@ -29,6 +29,24 @@ public interface Container {
    */
   long run(List<String> command, RunSpec spec) throws ContainerException;
 
+  /**
+   * Moves the threads of a process that replaces itself with a command next (as {@link #exec} does for the
+   * caller, e.g. a command line client's foreground run) into this container: {@link #enter}, refused with
+   * FAILED_PRECONDITION and nothing moved while the container is paused, since a thread entered into a paused
+   * container stops before the command's first instruction (see {@link #pauseState}). One call where a client
+   * would otherwise ask {@link #pauseState} and then {@link #enter}; this default does exactly that.
+   *
+   * @since 1.1
+   */
+  default void enterToExec(List<Long> tids) throws ContainerException {
+    Optional<String> state = pauseState();
+    if (state.isPresent()) {
+      throw ContainerException.failedPrecondition("Container " + name() + " is paused (" + state.get()
+          + "): resume it before running a command");
+    }
+    enter(tids);
+  }
+
   /** Moves the calling process into the container and replaces it with {@code command}. */
   void exec(List<String> command) throws ContainerException;
 

@@ -1,5 +1,7 @@
 package org.lmctfy.benchmarks;
 
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
 import java.util.Arrays;
 import java.util.List;
 import org.lmctfy.api.Container;
@@ -19,8 +21,10 @@ import org.lmctfy.core.testing.KernelRoot;
 /**
  * The in-process API's own time for each row of {@code run-cli.sh} (the same operations and spec, the
  * controllers lmctfyd has for them), so that the script can print how much the command line adds to each:
- * issue 14's goal is at most 2 ms. Medians of {@code runs} after {@code warm} unmeasured rounds (the
- * script warms the daemon the same way). Prints one line per row: its name, a tab, microseconds.
+ * issue 14's goal is at most 2 ms. Medians of {@code runs} after unmeasured rounds: batches of {@code warm}
+ * until the JIT is quiet (its compilations took under 2 % of the last batch's wall time; at most 30 batches),
+ * as the script warms the daemon. Prints one line per row: its name, a tab, microseconds; and to stderr one
+ * line: how many batches each row took.
  * usage: CliRows SPEC RUNS WARM
  */
 public final class CliRows {
@@ -86,15 +90,31 @@ public final class CliRows {
       });
       api.destroy(e);
     }
+    System.err.println("rows warmed by " + WARMED + " batches of " + warm + " (JIT quiet)");
   }
 
+  private static final StringBuilder WARMED = new StringBuilder();
+
   private static void row(String name, int runs, int warm, Step step) throws Exception {
-    for (int i = 0; i < warm; i++) {
-      step.run(i);
+    CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+    int done = 0;
+    int batches = 0;
+    while (batches < 30) {
+      long jit0 = jit.getTotalCompilationTime();
+      long t0 = System.nanoTime();
+      for (int i = 0; i < warm; i++) {
+        step.run(done++);
+      }
+      batches++;
+      long wallMs = (System.nanoTime() - t0) / 1_000_000;
+      if ((jit.getTotalCompilationTime() - jit0) * 50 <= wallMs) {
+        break;
+      }
     }
+    WARMED.append(WARMED.length() == 0 ? "" : "/").append(batches);
     long[] t = new long[runs];
     for (int i = 0; i < runs; i++) {
-      t[i] = step.run(warm + i);
+      t[i] = step.run(done + i);
     }
     Arrays.sort(t);
     System.out.println(name + "\t" + t[runs / 2] / 1000);

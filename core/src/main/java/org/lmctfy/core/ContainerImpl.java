@@ -100,13 +100,24 @@ final class ContainerImpl implements Container {
     // entered threads or comes after and finds them gone with the container.
     guarded(() -> {
       try (ContainerLocks.Held lock = api.locks().lock(name, "enter into " + name)) {
-        enterUnguarded(tids);
+        enterUnguarded(tids, false);
       }
       return null;
     });
   }
 
-  private void enterUnguarded(List<Long> tids) throws ContainerException {
+  @Override
+  public void enterToExec(List<Long> tids) throws ContainerException {
+    guarded(() -> {
+      try (ContainerLocks.Held lock = api.locks().lock(name, "enter into " + name)) {
+        enterUnguarded(tids, true);
+      }
+      return null;
+    });
+  }
+
+  /** {@code toExec}: refused while the container is paused (the handlers that say so are the ones placing). */
+  private void enterUnguarded(List<Long> tids, boolean toExec) throws ContainerException {
     if (tids.isEmpty()) {
       throw ContainerException.invalidArgument("enter needs at least one thread id");
     }
@@ -116,9 +127,13 @@ final class ContainerImpl implements Container {
       }
     }
     api.requireExists(name);
+    List<ResourceHandler> nearest = api.nearestHandlers(name);
+    if (toExec) {
+      Pausing.refuseRunIfPaused(name, nearest);
+    }
     ProcessShaping.checkEnter(api, name, tids);
     Tracking tracking = api.tracking();
-    List<Path> dirs = placements(resourceDirs());
+    List<Path> dirs = placements(resourceDirs(nearest));
     Optional<Path> unified = unifiedMount();
     List<Long> moved = new ArrayList<>();
     for (long tid : tids) {

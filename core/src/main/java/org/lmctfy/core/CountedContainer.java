@@ -44,6 +44,11 @@ final class CountedContainer implements Container {
   }
 
   @Override
+  public void enterToExec(List<Long> tids) throws ContainerException {
+    counts.count("enter", () -> container.enterToExec(tids));
+  }
+
+  @Override
   public long run(List<String> command, RunSpec spec) throws ContainerException {
     return counts.count("run", () -> container.run(command, spec));
   }

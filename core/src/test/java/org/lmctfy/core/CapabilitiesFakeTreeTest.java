@@ -15,6 +15,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 import org.lmctfy.api.Container;
 import org.lmctfy.api.ContainerException;
 import org.lmctfy.api.ContainerName;
+import org.lmctfy.api.ListPolicy;
 import org.lmctfy.api.StatusCode;
 import org.lmctfy.api.UpdatePolicy;
 import org.lmctfy.api.proto.ContainerSpec;
@@ -74,10 +75,25 @@ class CapabilitiesFakeTreeTest {
     // Container.pauseState answers the same, from the same handlers (what a client asks before entering itself).
     assertThat(a.pauseState()).contains("STOPPED by /a");
     assertThat(b.pauseState()).contains("STOPPED by /a");
-    a.resume();
-    assertThat(stopper.paused).isEmpty();
-    assertThat(a.pauseState()).isEmpty();
-    assertThat(b.pauseState()).isEmpty();
+    // enterToExec (a process that execs next) is refused the same way, and nothing is moved.
+    Process sleeper = new ProcessBuilder("sleep", "30").start();
+    try {
+      long pid = sleeper.pid();
+      assertThatThrownBy(() -> b.enterToExec(List.of(pid))).isInstanceOfSatisfying(ContainerException.class, e -> {
+        assertThat(e.code()).isEqualTo(StatusCode.FAILED_PRECONDITION);
+        assertThat(e.getMessage()).isEqualTo("Container /a/b is paused (STOPPED by /a): resume it before running a"
+            + " command");
+      });
+      assertThat(b.listThreads(ListPolicy.SELF)).doesNotContain(pid);
+      a.resume();
+      assertThat(stopper.paused).isEmpty();
+      assertThat(a.pauseState()).isEmpty();
+      assertThat(b.pauseState()).isEmpty();
+      // (Entering once resumed writes the cgroups' process files, which this fake tree has not: CliKernelIT's
+      // foreground runs go this way on the kernel.)
+    } finally {
+      sleeper.destroyForcibly().waitFor();
+    }
 
     // Its bundle away: pause and resume are UNAVAILABLE, naming it.
     factories.remove(stopper);

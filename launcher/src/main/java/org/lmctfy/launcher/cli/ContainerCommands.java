@@ -8,6 +8,7 @@ import org.lmctfy.api.ListPolicy;
 import org.lmctfy.api.proto.ContainerSpec;
 import org.lmctfy.api.proto.InitSpec;
 import org.lmctfy.api.proto.RunSpec;
+import org.lmctfy.launcher.client.RemoteApi;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -52,14 +53,13 @@ final class ContainerCommands {
 
     @Override
     public Integer call() throws ContainerException {
+      if (root.api() instanceof RemoteApi remote) { // lmctfyd: one request, the checks made there
+        remote.destroy(name, !force);
+        return 0;
+      }
       Container c = root.api().get(name);
       if (!force) {
-        if (!c.listSubcontainers(ListPolicy.SELF).isEmpty()) {
-          throw ContainerException.failedPrecondition("Container " + c.name() + " has subcontainers; use -f");
-        }
-        if (!c.listThreads(ListPolicy.SELF).isEmpty()) {
-          throw ContainerException.failedPrecondition("Container " + c.name() + " has processes; use -f");
-        }
+        RemoteApi.requireEmpty(c);
       }
       root.api().destroy(c);
       return 0;

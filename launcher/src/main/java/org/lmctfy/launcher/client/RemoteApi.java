@@ -83,6 +83,25 @@ public final class RemoteApi implements ContainerApi {
     session.call(Request.newBuilder().setDestroy(NameRequest.newBuilder().setName(container.name())));
   }
 
+  /**
+   * The command line's destroy in one request (no existence check of its own: the daemon's answers the same
+   * NOT_FOUND): {@code onlyIfEmpty}, its destroy without -f ({@link #requireEmpty}, then the destroy).
+   */
+  public void destroy(String name, boolean onlyIfEmpty) throws ContainerException {
+    NameRequest.Builder n = NameRequest.newBuilder().setName(resolve(name));
+    session.call(onlyIfEmpty ? Request.newBuilder().setDestroyIfEmpty(n) : Request.newBuilder().setDestroy(n));
+  }
+
+  /** lmctfy destroy without -f: FAILED_PRECONDITION while {@code c} has subcontainers or processes. */
+  public static void requireEmpty(Container c) throws ContainerException {
+    if (!c.listSubcontainers(ListPolicy.SELF).isEmpty()) {
+      throw ContainerException.failedPrecondition("Container " + c.name() + " has subcontainers; use -f");
+    }
+    if (!c.listThreads(ListPolicy.SELF).isEmpty()) {
+      throw ContainerException.failedPrecondition("Container " + c.name() + " has processes; use -f");
+    }
+  }
+
   @Override
   public String detect(long tid) throws ContainerException {
     long t = tid == 0 ? client.pid() : tid;
@@ -114,6 +133,12 @@ public final class RemoteApi implements ContainerApi {
     @Override
     public void enter(List<Long> tids) throws ContainerException {
       session.call(Request.newBuilder().setEnter(EnterRequest.newBuilder().setName(name).addAllTid(tids)));
+    }
+
+    @Override
+    public void enterToExec(List<Long> tids) throws ContainerException {
+      session.call(Request.newBuilder().setEnter(EnterRequest.newBuilder().setName(name).addAllTid(tids)
+          .setToExec(true)));
     }
 
     /**
@@ -173,12 +198,11 @@ public final class RemoteApi implements ContainerApi {
         throw ContainerException.notFound("No executable " + command.get(0));
       }
       List<Long> tids = client.threads();
-      refusePaused(); // entering a frozen container would freeze this very process
       try {
-        enter(tids);
+        enterToExec(tids); // refused while paused: entering a frozen container would freeze this very process
       } catch (ContainerException e) {
         long init = e.code() == StatusCode.FAILED_PRECONDITION ? initPid() : 1;
-        if (init == 1) {
+        if (init == 1 || pauseState().isPresent()) {
           throw e;
         }
         client.exitWith(runInVirtualHost(init, command));

@@ -59,6 +59,11 @@ final class ClientCommand implements ClientProcess {
   /** Starts the reader of the client's replies, once (see {@link #startReader}). */
   private final Runnable reader;
   private final java.util.concurrent.atomic.AtomicBoolean reading = new java.util.concurrent.atomic.AtomicBoolean();
+  /**
+   * The events of the command's end, once it returned: its last output and its exit go to the client in one
+   * write (one wake-up of the client, one read), not one each.
+   */
+  private List<Response> ending;
 
   private ClientCommand(long id, CliRequest request, Peer peer, Dispatcher.EventSink send, InputStream in,
       Frames.Progress progress, Executor readers) {
@@ -113,11 +118,20 @@ final class ClientCommand implements ClientProcess {
     };
     try (PrintWriter out = new PrintWriter(c.stream(true)); PrintWriter err = new PrintWriter(c.stream(false))) {
       int code = Main.runFor(cli.getArgList().toArray(new String[0]), out, err, c, session);
+      synchronized (c) {
+        c.ending = new ArrayList<>();
+      }
       out.flush();
       err.flush();
       if (code >= 0) {
         c.event(CliEvent.newBuilder().setExit(code));
       }
+      List<Response> last;
+      synchronized (c) {
+        last = c.ending;
+        c.ending = null;
+      }
+      send.sendAll(last);
     } catch (RuntimeException e) {
       DaemonServer.LOG.log(Level.WARNING, "a client's command line failed", e);
       send.send(Dispatcher.error(req.getId(), ContainerException.internal("lmctfyd: " + e, e)));
@@ -166,7 +180,14 @@ final class ClientCommand implements ClientProcess {
   }
 
   private void event(CliEvent.Builder e) {
-    send.send(Response.newBuilder().setId(id).setCode(0).setCli(e).build());
+    Response r = Response.newBuilder().setId(id).setCode(0).setCli(e).build();
+    synchronized (this) {
+      if (ending != null) {
+        ending.add(r);
+        return;
+      }
+    }
+    send.send(r);
   }
 
   /** The client's answer to the event just sent. */

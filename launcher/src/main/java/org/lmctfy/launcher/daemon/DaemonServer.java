@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -180,7 +181,7 @@ public final class DaemonServer implements AutoCloseable {
   }
 
   /** One client. */
-  private final class Connection implements Runnable, Frames.Progress {
+  private final class Connection implements Runnable, Frames.Progress, Dispatcher.EventSink {
     private final SocketChannel ch;
     private final OutputStream out;
     private final Map<Long, Dispatcher.Registration> registrations = new ConcurrentHashMap<>();
@@ -201,10 +202,25 @@ public final class DaemonServer implements AutoCloseable {
       frameStarted = 0;
     }
 
-    void send(Response r) {
+    @Override
+    public void send(Response r) {
       synchronized (out) {
         try {
           Frames.write(out, r);
+        } catch (IOException e) {
+          close();
+        }
+      }
+    }
+
+    @Override
+    public void sendAll(List<Response> rs) {
+      synchronized (out) {
+        try {
+          for (Response r : rs) {
+            r.writeDelimitedTo(out);
+          }
+          out.flush();
         } catch (IOException e) {
           close();
         }
@@ -235,7 +251,7 @@ public final class DaemonServer implements AutoCloseable {
             }
             if (req.hasCli()) {
               // A native client's command line: this connection serves it alone, then closes.
-              ClientCommand.serve(req, peer, in, this, dispatcher, this::send, connections);
+              ClientCommand.serve(req, peer, in, this, dispatcher, this, connections);
               return;
             }
             send(dispatcher.serve(req, peer, registrations, this::send));

@@ -28,6 +28,7 @@ import org.lmctfy.api.proto.ListRequest;
 import org.lmctfy.api.proto.NameList;
 import org.lmctfy.api.proto.Request;
 import org.lmctfy.api.proto.Response;
+import org.lmctfy.launcher.client.RemoteApi;
 
 /** Serves one request of one connection: authorisation (ARCHITECTURE.md § The daemon, its protocol and the command line), then the API call. */
 final class Dispatcher {
@@ -41,6 +42,11 @@ final class Dispatcher {
   /** Where a connection's notification events go. */
   interface EventSink {
     void send(Response r);
+
+    /** {@code rs} in order, in one write where the connection can (a command line's last output and its exit). */
+    default void sendAll(List<Response> rs) {
+      rs.forEach(this::send);
+    }
   }
 
   private final Api source;
@@ -81,6 +87,11 @@ final class Dispatcher {
       case INIT -> api.initMachine(req.getInit().getSpec());
       case CREATE -> out.setName(api.create(absolute(req.getCreate().getName()), req.getCreate().getSpec()).name());
       case DESTROY -> api.destroy(api.get(absolute(req.getDestroy().getName())));
+      case DESTROY_IF_EMPTY -> {
+        Container c = api.get(absolute(req.getDestroyIfEmpty().getName()));
+        RemoteApi.requireEmpty(c);
+        api.destroy(c);
+      }
       case DETECT -> {
         if (req.getDetect().getTid() <= 0) {
           throw ContainerException.invalidArgument("detect needs a thread id > 0 (the client's own, not 0)");
@@ -91,7 +102,14 @@ final class Dispatcher {
       case UPDATE -> api.get(absolute(req.getUpdate().getName())).update(req.getUpdate().getSpec(),
           req.getUpdate().getPolicy() == org.lmctfy.api.proto.UpdateRequest.Policy.REPLACE ? UpdatePolicy.REPLACE
               : UpdatePolicy.DIFF);
-      case ENTER -> api.get(absolute(req.getEnter().getName())).enter(req.getEnter().getTidList());
+      case ENTER -> {
+        Container c = api.get(absolute(req.getEnter().getName()));
+        if (req.getEnter().getToExec()) {
+          c.enterToExec(req.getEnter().getTidList());
+        } else {
+          c.enter(req.getEnter().getTidList());
+        }
+      }
       case RUN -> out.setPid(api.get(absolute(req.getRun().getName())).run(req.getRun().getCommandList(),
           req.getRun().getSpec()));
       case SPEC -> out.setSpec(api.get(absolute(req.getSpec().getName())).spec());
@@ -221,6 +239,7 @@ final class Dispatcher {
       default -> requireOwner(peer, ContainerName.of(absolute(nameOf(req))), switch (req.getCallCase()) {
         case EXISTS, SPEC, LIST, STATS, NOTIFY, INIT_PID, PAUSE_STATE -> "see";
         case KILL_ALL -> "kill the processes of";
+        case DESTROY_IF_EMPTY -> "destroy";
         default -> req.getCallCase().name().toLowerCase();
       });
     }
@@ -229,6 +248,7 @@ final class Dispatcher {
   private static String nameOf(Request req) {
     return switch (req.getCallCase()) {
       case DESTROY -> req.getDestroy().getName();
+      case DESTROY_IF_EMPTY -> req.getDestroyIfEmpty().getName();
       case EXISTS -> req.getExists().getName();
       case UPDATE -> req.getUpdate().getName();
       case SPEC -> req.getSpec().getName();

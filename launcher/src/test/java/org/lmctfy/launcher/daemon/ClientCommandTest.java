@@ -172,4 +172,45 @@ class ClientCommandTest {
     assertThat(rest()).startsWith("PERMISSION_DENIED: uid 64999 may not act on process 1").endsWith("|7");
     assertThat(api.get("/mine").listProcesses(org.lmctfy.api.ListPolicy.SELF)).isEmpty();
   }
+
+  /** A command line served to its end (the previous one's events drained). */
+  private String run(Peer peer, String... args) throws Exception {
+    responses.clear();
+    serve(cli(ProcessHandle.current().pid(), false, args), peer);
+    String out = rest();
+    served.get(10, TimeUnit.SECONDS);
+    return out;
+  }
+
+  @Test
+  void destroyWithoutForceIsRefusedForABusyContainerAndDestroysNothing() throws Exception {
+    api.create("/a", ContainerSpec.getDefaultInstance());
+    api.create("/a/b", ContainerSpec.getDefaultInstance());
+    assertThat(run(ROOT, "destroy", "/a")).isEqualTo("FAILED_PRECONDITION: Container /a has subcontainers; use -f\n|9");
+    assertThat(api.get("/a/b").name()).isEqualTo("/a/b");
+    assertThat(run(ROOT, "destroy", "/a/b")).isEqualTo("|0");
+    api.get("/a").enter(List.of(4242L));
+    assertThat(run(ROOT, "destroy", "/a")).isEqualTo("FAILED_PRECONDITION: Container /a has processes; use -f\n|9");
+    // Another user's request is authorised as a destroy before anything is looked at.
+    assertThat(run(USER, "destroy", "/a")).startsWith("PERMISSION_DENIED: uid 64999 may not destroy container /a")
+        .endsWith("|7");
+    assertThat(run(ROOT, "destroy", "/nope")).startsWith("NOT_FOUND: ").contains("/nope").endsWith("|5");
+    assertThat(api.get("/a").listThreads(org.lmctfy.api.ListPolicy.SELF)).containsExactly(4242L);
+    assertThat(run(ROOT, "destroy", "-f", "/a")).isEqualTo("|0");
+    assertThat(run(ROOT, "destroy", "/a")).startsWith("NOT_FOUND: ").contains("/a").endsWith("|5");
+  }
+
+  @Test
+  void aForegroundRunIntoAPausedContainerIsRefusedWithNothingEntered() throws Exception {
+    api.create("/p", ContainerSpec.getDefaultInstance());
+    api.get("/p").pause();
+    assertThat(run(ROOT, "run", "/p", "/bin/true"))
+        .isEqualTo("FAILED_PRECONDITION: Container /p is paused (FROZEN): resume it before running a command\n|9");
+    assertThat(api.get("/p").listThreads(org.lmctfy.api.ListPolicy.SELF)).isEmpty();
+    api.get("/p").resume();
+    responses.clear();
+    serve(cli(ProcessHandle.current().pid(), false, "run", "/p", "/bin/true"), ROOT);
+    assertThat(nextEvent().getExec().getValueList()).containsExactly("/bin/true");
+    assertThat(api.get("/p").listThreads(org.lmctfy.api.ListPolicy.SELF)).contains(ProcessHandle.current().pid());
+  }
 }

@@ -98,6 +98,7 @@ class DaemonRequestFuzzTest {
       case CREATE -> owned(api, req.getCreate().getName(), true);
       case ENTER -> req.getEnter().getTidCount() == 0 && owned(api, req.getEnter().getName(), false);
       case DESTROY -> owned(api, req.getDestroy().getName(), false);
+      case DESTROY_IF_EMPTY -> owned(api, req.getDestroyIfEmpty().getName(), false);
       case EXISTS -> owned(api, req.getExists().getName(), false);
       case UPDATE -> owned(api, req.getUpdate().getName(), false);
       case SPEC -> owned(api, req.getSpec().getName(), false);
