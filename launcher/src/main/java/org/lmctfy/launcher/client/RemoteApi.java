@@ -85,9 +85,16 @@ public final class RemoteApi implements ContainerApi {
 
   /**
    * The command line's destroy in one request (no existence check of its own: the daemon's answers the same
-   * NOT_FOUND): {@code onlyIfEmpty}, its destroy without -f ({@link #requireEmpty}, then the destroy).
+   * NOT_FOUND): {@code onlyIfEmpty}, its destroy without -f ({@link #requireEmpty}, then the destroy), which a
+   * daemon of another version is asked in separate requests.
    */
   public void destroy(String name, boolean onlyIfEmpty) throws ContainerException {
+    if (onlyIfEmpty && !session.sameVersion()) {
+      Container c = get(name);
+      requireEmpty(c);
+      destroy(c);
+      return;
+    }
     NameRequest.Builder n = NameRequest.newBuilder().setName(resolve(name));
     session.call(onlyIfEmpty ? Request.newBuilder().setDestroyIfEmpty(n) : Request.newBuilder().setDestroy(n));
   }
@@ -199,7 +206,14 @@ public final class RemoteApi implements ContainerApi {
       }
       List<Long> tids = client.threads();
       try {
-        enterToExec(tids); // refused while paused: entering a frozen container would freeze this very process
+        // Refused while paused: entering a frozen container would freeze this very process. An older daemon
+        // would ignore enterToExec's flag: it is asked first.
+        if (session.sameVersion()) {
+          enterToExec(tids);
+        } else {
+          refusePaused();
+          enter(tids);
+        }
       } catch (ContainerException e) {
         long init = e.code() == StatusCode.FAILED_PRECONDITION ? initPid() : 1;
         if (init == 1 || pauseState().isPresent()) {

@@ -17,6 +17,15 @@ public interface Transport {
   /** Stops routing events of the stream {@code id}. */
   void endStream(long id);
 
+  /**
+   * Whether the daemon that serves the requests is this very code (lmctfyd's own dispatcher, for a native
+   * client's command line), so that it knows every request this version sends. Over the socket the daemon may
+   * be older: a request it does not know is refused, but a field it does not know would be ignored.
+   */
+  default boolean sameVersion() {
+    return false;
+  }
+
   /** {@code r}, or its non-OK code and message as a ContainerException (an unknown code as UNKNOWN). */
   static Response check(Response r) throws ContainerException {
     if (r.getCode() != 0) {

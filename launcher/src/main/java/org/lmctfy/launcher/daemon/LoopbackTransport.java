@@ -52,6 +52,11 @@ final class LoopbackTransport implements Transport {
   }
 
   @Override
+  public boolean sameVersion() {
+    return true;
+  }
+
+  @Override
   public void endStream(long id) {
     streams.remove(id);
   }
