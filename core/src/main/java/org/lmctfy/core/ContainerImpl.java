@@ -96,21 +96,20 @@ final class ContainerImpl implements Container {
 
   @Override
   public void enter(List<Long> tids) throws ContainerException {
-    // Under the container's lock: a destroy (which kills, then removes the cgroups, under it) either sees the
-    // entered threads or comes after and finds them gone with the container.
-    guarded(() -> {
-      try (ContainerLocks.Held lock = api.locks().lock(name, "enter into " + name)) {
-        enterUnguarded(tids, false);
-      }
-      return null;
-    });
+    enterLocked(tids, false);
   }
 
   @Override
   public void enterToExec(List<Long> tids) throws ContainerException {
+    enterLocked(tids, true);
+  }
+
+  private void enterLocked(List<Long> tids, boolean toExec) throws ContainerException {
+    // Under the container's lock: a destroy (which kills, then removes the cgroups, under it) either sees the
+    // entered threads or comes after and finds them gone with the container.
     guarded(() -> {
       try (ContainerLocks.Held lock = api.locks().lock(name, "enter into " + name)) {
-        enterUnguarded(tids, true);
+        enterUnguarded(tids, toExec);
       }
       return null;
     });
