@@ -25,6 +25,7 @@ cgroot="lmctfy-bench-$$-cg"
 sock="$work/lmctfy.sock"
 daemon=
 cleanup() {
+  set +e # best effort, every step: a step's failure (a runtime that was never set up) must not skip the rest
   if [ -n "$daemon" ]; then
     "$dist/bin/lmctfy" --socket "$sock" destroy -f /e >/dev/null 2>&1 || true
     kill -TERM "$daemon" 2>/dev/null || true; wait "$daemon" 2>/dev/null || true
