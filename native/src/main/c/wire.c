@@ -125,14 +125,11 @@ int rbuf_next(struct rbuf *b, uint32_t *field, int *wire, uint64_t *v, const uin
 }
 
 int wire_send(int fd, const struct wbuf *msg) {
-  uint8_t head[10];
-  size_t hl = 0;
-  uint64_t v = msg->len;
-  do {
-    uint8_t byte = v & 0x7f;
-    v >>= 7;
-    head[hl++] = byte | (v ? 0x80 : 0);
-  } while (v);
+  uint8_t space[10];
+  struct wbuf h = WBUF_ON(space);
+  wbuf_varint(&h, msg->len);
+  uint8_t *head = h.p;
+  size_t hl = h.len;
   /* The length and the message in one send (one wake-up of the daemon), without copying them together. */
   size_t off = 0, total = hl + msg->len;
   while (off < total) {

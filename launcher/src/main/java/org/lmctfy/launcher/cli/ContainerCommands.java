@@ -57,11 +57,11 @@ final class ContainerCommands {
         remote.destroy(name, !force);
         return 0;
       }
-      Container c = root.api().get(name);
       if (!force) {
-        RemoteApi.requireEmpty(c);
+        RemoteApi.destroyIfEmpty(root.api(), name);
+        return 0;
       }
-      root.api().destroy(c);
+      root.api().destroy(root.api().get(name));
       return 0;
     }
   }

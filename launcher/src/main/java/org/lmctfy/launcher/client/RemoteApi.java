@@ -90,17 +90,24 @@ public final class RemoteApi implements ContainerApi {
    */
   public void destroy(String name, boolean onlyIfEmpty) throws ContainerException {
     if (onlyIfEmpty && !session.sameVersion()) {
-      Container c = get(name);
-      requireEmpty(c);
-      destroy(c);
+      destroyIfEmpty(this, name);
       return;
     }
     NameRequest.Builder n = NameRequest.newBuilder().setName(resolve(name));
     session.call(onlyIfEmpty ? Request.newBuilder().setDestroyIfEmpty(n) : Request.newBuilder().setDestroy(n));
   }
 
-  /** lmctfy destroy without -f: FAILED_PRECONDITION while {@code c} has subcontainers or processes. */
-  public static void requireEmpty(Container c) throws ContainerException {
+  /**
+   * lmctfy destroy without -f, on any ContainerApi (the embedded CLI's, lmctfyd's for destroy_if_empty, a
+   * remote one): FAILED_PRECONDITION while the container has subcontainers or processes, else destroyed.
+   */
+  public static void destroyIfEmpty(ContainerApi api, String name) throws ContainerException {
+    Container c = api.get(name);
+    requireEmpty(c);
+    api.destroy(c);
+  }
+
+  private static void requireEmpty(Container c) throws ContainerException {
     if (!c.listSubcontainers(ListPolicy.SELF).isEmpty()) {
       throw ContainerException.failedPrecondition("Container " + c.name() + " has subcontainers; use -f");
     }
@@ -142,8 +149,13 @@ public final class RemoteApi implements ContainerApi {
       session.call(Request.newBuilder().setEnter(EnterRequest.newBuilder().setName(name).addAllTid(tids)));
     }
 
+    /** One request where the daemon is this code; an older one would ignore the flag, so it is asked first. */
     @Override
     public void enterToExec(List<Long> tids) throws ContainerException {
+      if (!session.sameVersion()) {
+        Container.super.enterToExec(tids);
+        return;
+      }
       session.call(Request.newBuilder().setEnter(EnterRequest.newBuilder().setName(name).addAllTid(tids)
           .setToExec(true)));
     }
@@ -206,14 +218,7 @@ public final class RemoteApi implements ContainerApi {
       }
       List<Long> tids = client.threads();
       try {
-        // Refused while paused: entering a frozen container would freeze this very process. An older daemon
-        // would ignore enterToExec's flag: it is asked first.
-        if (session.sameVersion()) {
-          enterToExec(tids);
-        } else {
-          refusePaused();
-          enter(tids);
-        }
+        enterToExec(tids); // refused while paused: entering a frozen container would freeze this very process
       } catch (ContainerException e) {
         long init = e.code() == StatusCode.FAILED_PRECONDITION ? initPid() : 1;
         if (init == 1 || pauseState().isPresent()) {

@@ -204,13 +204,7 @@ public final class DaemonServer implements AutoCloseable {
 
     @Override
     public void send(Response r) {
-      synchronized (out) {
-        try {
-          Frames.write(out, r);
-        } catch (IOException e) {
-          close();
-        }
-      }
+      sendAll(List.of(r));
     }
 
     @Override

@@ -87,11 +87,7 @@ final class Dispatcher {
       case INIT -> api.initMachine(req.getInit().getSpec());
       case CREATE -> out.setName(api.create(absolute(req.getCreate().getName()), req.getCreate().getSpec()).name());
       case DESTROY -> api.destroy(api.get(absolute(req.getDestroy().getName())));
-      case DESTROY_IF_EMPTY -> {
-        Container c = api.get(absolute(req.getDestroyIfEmpty().getName()));
-        RemoteApi.requireEmpty(c);
-        api.destroy(c);
-      }
+      case DESTROY_IF_EMPTY -> RemoteApi.destroyIfEmpty(api, absolute(req.getDestroyIfEmpty().getName()));
       case DETECT -> {
         if (req.getDetect().getTid() <= 0) {
           throw ContainerException.invalidArgument("detect needs a thread id > 0 (the client's own, not 0)");
