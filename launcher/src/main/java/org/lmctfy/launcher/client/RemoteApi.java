@@ -85,7 +85,7 @@ public final class RemoteApi implements ContainerApi {
 
   /**
    * The command line's destroy in one request (no existence check of its own: the daemon's answers the same
-   * NOT_FOUND): {@code onlyIfEmpty}, its destroy without -f ({@link #requireEmpty}, then the destroy), which a
+   * NOT_FOUND): {@code onlyIfEmpty}, its destroy without -f ({@link #destroyIfEmpty}), which a
    * daemon of another version is asked in separate requests.
    */
   public void destroy(String name, boolean onlyIfEmpty) throws ContainerException {
