@@ -3,6 +3,7 @@
 #include "wire.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -184,6 +185,23 @@ static int fill(struct rstream *s) {
     memmove(s->buf, s->buf + s->start, s->end - s->start);
     s->end -= s->start;
     s->start = 0;
+  }
+  /*
+   * Wait in poll(2) for input, not in read(2): a reader asleep in read(2) on a Unix socket is woken each time
+   * the peer takes bytes this side sent (the kernel's "room to write" wake-up goes to every sleeper on the
+   * socket, whatever it waits for), so the daemon reading the request woke this process for nothing: a
+   * wake-up on another CPU, an interrupt between CPUs, once per command. poll(2) sleeps for POLLIN only.
+   */
+  for (;;) {
+    struct pollfd p = {.fd = s->fd, .events = POLLIN};
+    int r = poll(&p, 1, -1);
+    if (r < 0 && errno == EINTR) {
+      continue;
+    }
+    if (r < 0) {
+      return -1;
+    }
+    break;
   }
   for (;;) {
     ssize_t n = read(s->fd, s->buf + s->end, sizeof s->buf - s->end);

@@ -21,6 +21,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -41,6 +42,8 @@ public final class DaemonServer implements AutoCloseable {
   /** A frame whose bytes stop arriving for this long closes its connection. */
   static final long SLOW_FRAME_MS = 10_000;
   static final int MAX_CONNECTIONS = 256;
+  /** Serving threads kept waiting while no connection arrives. */
+  static final int SPARE_SERVERS = 2;
 
   private final Path socket;
   private final Dispatcher dispatcher;
@@ -60,7 +63,12 @@ public final class DaemonServer implements AutoCloseable {
   private final Set<Connection> open = ConcurrentHashMap.newKeySet();
   private final AtomicInteger inFlight = new AtomicInteger();
   private volatile boolean closing;
+  private final boolean wakeOne;
+  /** Wake-one serving, or null: then {@link #acceptor} accepts. */
+  private ExclusiveAccept exclusive;
   private Thread acceptor;
+  /** Serving threads waiting for a connection. */
+  private final AtomicInteger idle = new AtomicInteger();
 
   /**
    * Binds the socket (mode {@code mode}, group {@code group} when given).
@@ -68,6 +76,13 @@ public final class DaemonServer implements AutoCloseable {
    * @throws ContainerException ALREADY_EXISTS when another lmctfyd serves this socket
    */
   public DaemonServer(Path socket, String mode, String group, Dispatcher.Api api) throws ContainerException {
+    this(socket, mode, group, api, true);
+  }
+
+  /** {@code wakeOne}: serve by {@link ExclusiveAccept} where it can be had (false: the JDK's way; for tests). */
+  DaemonServer(Path socket, String mode, String group, Dispatcher.Api api, boolean wakeOne)
+      throws ContainerException {
+    this.wakeOne = wakeOne;
     this.socket = socket.toAbsolutePath();
     this.dispatcher = new Dispatcher(api);
     Path lockFile = this.socket.resolveSibling(this.socket.getFileName() + ".lock");
@@ -136,11 +151,99 @@ public final class DaemonServer implements AutoCloseable {
     return socket;
   }
 
-  /** Starts accepting in a background thread. */
+  /**
+   * Starts serving in the background: by threads that each wait for a connection and serve it themselves
+   * ({@link ExclusiveAccept}), or, where that cannot be had, by an acceptor thread handing each connection to a
+   * worker.
+   */
   public void start() {
     reaper.scheduleWithFixedDelay(this::reapSlowFrames, 1, 1, TimeUnit.SECONDS);
+    exclusive = wakeOne ? ExclusiveAccept.open(server).orElse(null) : null;
+    if (exclusive != null) {
+      addServer();
+      return;
+    }
     acceptor = new Thread(this::acceptLoop, "lmctfyd-accept");
     acceptor.start();
+  }
+
+  /** Whether each connection is served by the thread its arrival woke (false: the JDK's accept and a hand-off). */
+  boolean servesWhereWoken() {
+    return exclusive != null;
+  }
+
+  private void addServer() {
+    idle.incrementAndGet();
+    try {
+      connections.execute(this::serveConnections);
+    } catch (RejectedExecutionException e) {
+      idle.decrementAndGet(); // shutting down
+    }
+  }
+
+  /**
+   * One serving thread: waits (wake-one) for a connection and serves it. It counts as idle while it waits;
+   * the last idle one to take a connection first starts another, so one always waits while others serve
+   * (a notification stream, a client's question); one that finds {@link #SPARE_SERVERS} others waiting when
+   * it is done ends.
+   */
+  private void serveConnections() {
+    ExclusiveAccept.Waiter w;
+    while ((w = exclusive.waiter()) == null) {
+      if (closing) {
+        idle.decrementAndGet();
+        return;
+      }
+      LOG.warning("cannot make an epoll set to wait for connections (out of descriptors?); trying again");
+      sleepQuietly(100);
+    }
+    try (ExclusiveAccept.Waiter waiter = w) {
+      while (!closing && waiter.await()) {
+        SocketChannel ch;
+        try {
+          ch = server.accept(); // non-blocking: null when another thread took it
+        } catch (IOException e) {
+          if (closing) {
+            break;
+          }
+          LOG.log(Level.WARNING, "accept failed", e);
+          sleepQuietly(100); // e.g. out of file descriptors: try again, without spinning
+          continue;
+        }
+        if (ch == null) {
+          continue;
+        }
+        if (idle.decrementAndGet() == 0) {
+          addServer();
+        }
+        serve(ch);
+        if (!rejoin()) {
+          return;
+        }
+      }
+      idle.decrementAndGet();
+    }
+  }
+
+  /** Counts this thread idle again unless enough others are. */
+  private boolean rejoin() {
+    while (true) {
+      int n = idle.get();
+      if (n >= SPARE_SERVERS || closing) {
+        return false;
+      }
+      if (idle.compareAndSet(n, n + 1)) {
+        return true;
+      }
+    }
+  }
+
+  private static void sleepQuietly(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   private void acceptLoop() {
@@ -155,17 +258,37 @@ public final class DaemonServer implements AutoCloseable {
         return;
       }
       if (open.size() >= MAX_CONNECTIONS) {
-        try (SocketChannel c = ch) {
-          Frames.write(Frames.output(c), Dispatcher.error(0, new ContainerException(StatusCode.RESOURCE_EXHAUSTED,
-              "lmctfyd serves at most " + MAX_CONNECTIONS + " connections at once")));
-        } catch (IOException e) {
-          // the client went away
-        }
+        refuse(ch);
         continue;
       }
       Connection c = new Connection(ch);
       open.add(c);
       connections.execute(c);
+    }
+  }
+
+  private void serve(SocketChannel ch) {
+    if (open.size() >= MAX_CONNECTIONS) {
+      refuse(ch);
+      return;
+    }
+    try {
+      ch.configureBlocking(true); // as accepted (the listening socket is non-blocking): reads wait
+    } catch (IOException e) {
+      closeQuietly(ch);
+      return;
+    }
+    Connection c = new Connection(ch);
+    open.add(c);
+    c.run();
+  }
+
+  private static void refuse(SocketChannel ch) {
+    try (SocketChannel c = ch) {
+      Frames.write(Frames.output(c), Dispatcher.error(0, new ContainerException(StatusCode.RESOURCE_EXHAUSTED,
+          "lmctfyd serves at most " + MAX_CONNECTIONS + " connections at once")));
+    } catch (IOException e) {
+      // the client went away
     }
   }
 
@@ -276,6 +399,9 @@ public final class DaemonServer implements AutoCloseable {
   @Override
   public void close() {
     closing = true;
+    if (exclusive != null) {
+      exclusive.close(); // before the socket, whose descriptor number may then be reused
+    }
     closeQuietly(server);
     try {
       Files.deleteIfExists(socket);
