@@ -24,8 +24,13 @@ root="/lmctfy-bench-$$"
 cgroot="lmctfy-bench-$$-cg"
 sock="$work/lmctfy.sock"
 daemon=
+api_pid=
 cleanup() {
   set +e # best effort, every step: a step's failure (a runtime that was never set up) must not skip the rest
+  if [ -n "$api_pid" ]; then
+    exec {api_in}>&- 2>/dev/null # CliRows removes its containers at the end of its input
+    wait "$api_pid" 2>/dev/null
+  fi
   if [ -n "$daemon" ]; then
     "$dist/bin/lmctfy" --socket "$sock" destroy -f /e >/dev/null 2>&1 || true
     kill -TERM "$daemon" 2>/dev/null || true; wait "$daemon" 2>/dev/null || true
@@ -53,16 +58,23 @@ for _ in $(seq 600); do grep -q ready "$work/d.out" 2>/dev/null && break; sleep 
 grep -q ready "$work/d.out" || { cat "$work/d.err"; exit 1; }
 
 spec='cpu { limit: 500 mask { data: 1 } } memory { limit: 104857600 } blockio {}'
-# The seven rows, as cli_timer arguments; $L is the command line under test.
+# The seven rows, as cli_timer arguments; $L is the command line under test. row K L N prints row K's name,
+# a newline, its median of N.
+row() {
+  local k=$1 L=$2 n=$3
+  case $k in
+    0) echo "create (6 cgroups + limits)"; "$timer" "$n" T $L create "/b%i" "$spec" --- U $L destroy "/b%i";;
+    1) echo "destroy"; "$timer" "$n" U $L create "/b%i" "$spec" --- T $L destroy "/b%i";;
+    2) echo "run /bin/true in an existing container"; "$timer" "$n" T $L run /e /bin/true;;
+    3) echo "create + run true + destroy"; "$timer" "$n" T $L create "/c%i" "$spec" --- T $L run "/c%i" /bin/true --- T $L destroy "/c%i";;
+    4) echo "stats"; "$timer" "$n" T $L stats summary /e;;
+    5) echo "update memory + cpu"; "$timer" "$n" T $L update diff /e "cpu { limit: %i00 } memory { limit: %i04857600 }";;
+    6) echo "pause + resume"; "$timer" "$n" T $L pause /e --- T $L resume /e;;
+  esac
+}
 rows() {
-  local L=$1 n=$2
-  echo "create (6 cgroups + limits)"; "$timer" "$n" T $L create "/b%i" "$spec" --- U $L destroy "/b%i"
-  echo "destroy"; "$timer" "$n" U $L create "/b%i" "$spec" --- T $L destroy "/b%i"
-  echo "run /bin/true in an existing container"; "$timer" "$n" T $L run /e /bin/true
-  echo "create + run true + destroy"; "$timer" "$n" T $L create "/c%i" "$spec" --- T $L run "/c%i" /bin/true --- T $L destroy "/c%i"
-  echo "stats"; "$timer" "$n" T $L stats summary /e
-  echo "update memory + cpu"; "$timer" "$n" T $L update diff /e "cpu { limit: %i00 } memory { limit: %i04857600 }"
-  echo "pause + resume"; "$timer" "$n" T $L pause /e --- T $L resume /e
+  local k
+  for k in 0 1 2 3 4 5 6; do row $k "$1" "$2"; done
 }
 "$dist/bin/lmctfy" --socket "$sock" create /e "$spec" >/dev/null
 # Warm the daemon's JIT (a daemon runs for days; its first thousands of commands are not its steady state): every
@@ -88,11 +100,29 @@ for _ in $(seq 30); do
 done
 warmed="daemon warmed by $warm_rounds rounds of every row x200; compiler threads in the last: $jit_ms ms of $round_ms ms"
 
-native=$(rows "$dist/bin/lmctfy --socket $sock" "$runs" | paste - -)
-# The in-process API's own time for the same rows (same spec and controllers, warmed the same way).
+# The in-process API's own time for the same rows (same spec and controllers, warmed the same way), each row
+# measured right after the command line's: this VM's host is busier one minute than the next, and a row's two
+# figures are compared (measured one phase after the other, they could come from differently loaded minutes).
 [ -f "$here/target/benchmarks.jar" ] || (cd "$top" && mvn -B -q -DskipTests package -pl benchmarks -am)
-api=$(java -cp "$here/target/benchmarks.jar" org.lmctfy.benchmarks.CliRows "$spec" "$runs" 200 2> "$work/api-warm") \
-  || { cat "$work/api-warm" >&2; exit 1; }
+coproc API { exec java -cp "$here/target/benchmarks.jar" org.lmctfy.benchmarks.CliRows "$spec" "$runs" 200 \
+  interleaved 2> "$work/api-warm"; }
+api_pid=$API_PID; api_in=${API[1]}; api_out=${API[0]}
+read -r -u "$api_out" ready || true
+[ "${ready:-}" = ready ] || { cat "$work/api-warm" >&2; exit 1; }
+native=; api=
+# A second's pause before each: the kernel frees a destroyed cgroup's memory later, in its own threads (RCU),
+# and a row that destroyed hundreds must not slow the next one measured.
+for k in 0 1 2 3 4 5 6; do
+  sleep 1
+  native+="$(row $k "$dist/bin/lmctfy --socket $sock" "$runs" | paste - -)"$'\n'
+  sleep 1
+  echo $k >&"$api_in"
+  read -r -u "$api_out" line || { cat "$work/api-warm" >&2; exit 1; }
+  api+="$line"$'\n'
+done
+native=${native%$'\n'}; api=${api%$'\n'}
+exec {api_in}>&- # CliRows ends at the end of its input, removing its containers
+wait "$api_pid"; api_pid=
 jvm=$(rows "$dist/bin/lmctfy-jvm --socket $sock" "$jvm_runs" | paste - -)
 
 # OCI runtimes: a bundle running /bin/sleep with the host's root read-only and the same limits.
