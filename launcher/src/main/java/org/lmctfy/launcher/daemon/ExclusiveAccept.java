@@ -82,29 +82,31 @@ final class ExclusiveAccept {
         return Optional.empty();
       }
     }
+    java.util.OptionalInt listenFd = ChannelFds.of(server);
+    if (listenFd.isEmpty()) {
+      return Optional.empty();
+    }
     try {
-      java.lang.reflect.Method fdVal = Class.forName("sun.nio.ch.ServerSocketChannelImpl")
-          .getDeclaredMethod("getFDVal");
-      fdVal.setAccessible(true); // fails unless the package is opened to this module
-      if (!fdVal.getDeclaringClass().isInstance(server)) {
-        return Optional.empty();
-      }
-      int listenFd = (Integer) fdVal.invoke(server);
       Libc libc = jnr.ffi.LibraryLoader.create(Libc.class).load("c");
       int closeFd = libc.eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
       if (closeFd < 0) {
         return Optional.empty();
       }
-      ExclusiveAccept a = new ExclusiveAccept(libc, size, offset, listenFd, closeFd);
+      ExclusiveAccept a = new ExclusiveAccept(libc, size, offset, listenFd.getAsInt(), closeFd);
       Waiter probe = a.waiter(); // EPOLLEXCLUSIVE refused (EINVAL) by an older kernel shows here
       if (probe == null) {
         libc.close(closeFd);
         return Optional.empty();
       }
       probe.close();
-      server.configureBlocking(false);
+      try {
+        server.configureBlocking(false);
+      } catch (IOException e) {
+        libc.close(closeFd);
+        throw e;
+      }
       return Optional.of(a);
-    } catch (ReflectiveOperationException | LinkageError | RuntimeException | IOException e) {
+    } catch (LinkageError | RuntimeException | IOException e) {
       DaemonServer.LOG.fine("connections accepted the JDK's way: " + e);
       return Optional.empty();
     }

@@ -43,18 +43,7 @@ public record Peer(long uid, long gid) {
 
     private static final int SOL_SOCKET = 1;
     private static final int SO_PEERCRED = 17;
-    private static final java.lang.reflect.Method FD_VAL = fdVal();
-    private static final Sockets SOCKETS = FD_VAL == null ? null : sockets();
-
-    private static java.lang.reflect.Method fdVal() {
-      try {
-        java.lang.reflect.Method m = Class.forName("sun.nio.ch.SocketChannelImpl").getDeclaredMethod("getFDVal");
-        m.setAccessible(true); // fails unless the package is opened to this module
-        return m;
-      } catch (ReflectiveOperationException | RuntimeException e) {
-        return null;
-      }
-    }
+    private static final Sockets SOCKETS = ChannelFds.available() ? sockets() : null;
 
     private static Sockets sockets() {
       try {
@@ -66,15 +55,11 @@ public record Peer(long uid, long gid) {
 
     /** The peer's credentials, or null when this way is not open here. */
     static Peer of(SocketChannel ch) {
-      if (SOCKETS == null || !FD_VAL.getDeclaringClass().isInstance(ch)) {
+      java.util.OptionalInt descriptor = SOCKETS == null ? java.util.OptionalInt.empty() : ChannelFds.of(ch);
+      if (descriptor.isEmpty()) {
         return null;
       }
-      int fd;
-      try {
-        fd = (Integer) FD_VAL.invoke(ch);
-      } catch (ReflectiveOperationException | RuntimeException e) {
-        return null;
-      }
+      int fd = descriptor.getAsInt();
       int[] ucred = new int[3]; // struct ucred: pid, uid, gid (a direct buffer per connection cost more)
       int[] len = {12};
       if (SOCKETS.getsockopt(fd, SOL_SOCKET, SO_PEERCRED, ucred, len) != 0 || len[0] != 12) {
